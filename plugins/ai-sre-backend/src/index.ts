@@ -1,0 +1,7 @@
+/**
+ * The AI SRE backend plugin: telemetry, reasoning, control and execution.
+ *
+ * @packageDocumentation
+ */
+
+export { aiSrePlugin as default } from './plugin';

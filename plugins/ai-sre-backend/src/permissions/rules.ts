@@ -1,0 +1,141 @@
+import {
+  createConditionTransformer,
+  createPermissionResourceRef,
+  createPermissionRule,
+  PermissionRuleset,
+} from '@backstage/plugin-permission-node';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import {
+  AI_SRE_INCIDENT_RESOURCE_TYPE,
+  Incident,
+} from '@internal/plugin-ai-sre-common';
+import { z } from 'zod';
+import {
+  INCIDENT_ENTITIES_TABLE,
+  IncidentQueryFilter,
+} from '../store/IncidentStore';
+
+/** Permission conditions on incidents become SQL filters on this shape. */
+export type IncidentFilter =
+  | { column: 'owner_ref' | 'namespace' | 'cluster'; values: string[] }
+  | { column: 'entity'; values: string[] };
+
+export const incidentResourceRef = createPermissionResourceRef<
+  Incident,
+  IncidentFilter
+>().with({
+  pluginId: 'ai-sre',
+  resourceType: AI_SRE_INCIDENT_RESOURCE_TYPE,
+});
+
+const lower = (values: string[]) =>
+  values.map(value => value.toLocaleLowerCase('en-US'));
+
+/** The incident belongs to an entity owned by one of the given refs. */
+export const isIncidentOwner = createPermissionRule({
+  name: 'IS_INCIDENT_OWNER',
+  description:
+    'Allow incidents whose entity is owned by one of the given entity refs (typically the user and their groups)',
+  resourceRef: incidentResourceRef,
+  paramsSchema: z.object({
+    claims: z
+      .array(z.string())
+      .describe('Owner entity refs, e.g. the ownership claims of the user'),
+  }),
+  apply: (incident, { claims }) =>
+    incident.ownerRef !== null && lower(claims).includes(incident.ownerRef),
+  toQuery: ({ claims }) => ({ column: 'owner_ref', values: lower(claims) }),
+});
+
+/** The incident concerns (belongs to or affects) one of the given entities. */
+export const isIncidentOfEntity = createPermissionRule({
+  name: 'IS_INCIDENT_OF_ENTITY',
+  description:
+    'Allow incidents that belong to or affect one of the given catalog entities',
+  resourceRef: incidentResourceRef,
+  paramsSchema: z.object({
+    entityRefs: z.array(z.string()).describe('Catalog entity refs'),
+  }),
+  apply: (incident, { entityRefs }) => {
+    const refs = lower(entityRefs);
+    return [incident.entityRef, ...incident.impactedEntityRefs].some(
+      ref => ref !== null && refs.includes(ref),
+    );
+  },
+  toQuery: ({ entityRefs }) => ({ column: 'entity', values: lower(entityRefs) }),
+});
+
+/** The incident is in one of the given Kubernetes namespaces. */
+export const isIncidentInNamespace = createPermissionRule({
+  name: 'IS_INCIDENT_IN_NAMESPACE',
+  description: 'Allow incidents in one of the given Kubernetes namespaces',
+  resourceRef: incidentResourceRef,
+  paramsSchema: z.object({
+    namespaces: z.array(z.string()).describe('Kubernetes namespaces'),
+  }),
+  apply: (incident, { namespaces }) =>
+    incident.namespace !== null && namespaces.includes(incident.namespace),
+  toQuery: ({ namespaces }) => ({ column: 'namespace', values: namespaces }),
+});
+
+export const incidentPermissionRules = [
+  isIncidentOwner,
+  isIncidentOfEntity,
+  isIncidentInNamespace,
+];
+
+function applyFilter(
+  query: Parameters<IncidentQueryFilter>[0],
+  filter: IncidentFilter,
+) {
+  if (filter.column === 'entity') {
+    query.whereIn('id', function entitySubquery() {
+      this.select('incident_id')
+        .from(INCIDENT_ENTITIES_TABLE)
+        .whereIn('entity_ref', filter.values);
+    });
+  } else {
+    query.whereIn(filter.column, filter.values);
+  }
+}
+
+function criteriaToFilter(
+  criteria: PermissionCriteria<IncidentFilter>,
+): IncidentQueryFilter {
+  if ('allOf' in criteria) {
+    const parts = criteria.allOf.map(criteriaToFilter);
+    return query => {
+      for (const part of parts) {
+        query.andWhere(inner => part(inner));
+      }
+    };
+  }
+  if ('anyOf' in criteria) {
+    const parts = criteria.anyOf.map(criteriaToFilter);
+    return query => {
+      for (const part of parts) {
+        query.orWhere(inner => part(inner));
+      }
+    };
+  }
+  if ('not' in criteria) {
+    const part = criteriaToFilter(criteria.not);
+    return query => {
+      query.whereNot(inner => part(inner));
+    };
+  }
+  return query => applyFilter(query, criteria);
+}
+
+/**
+ * Turns the conditions of a conditional decision into a filter that the
+ * store applies inside its SQL query.
+ */
+export function createIncidentConditionFilter(
+  ruleset: PermissionRuleset<Incident, IncidentFilter>,
+) {
+  const transform = createConditionTransformer(ruleset);
+  return (
+    conditions: Parameters<typeof transform>[0],
+  ): IncidentQueryFilter => criteriaToFilter(transform(conditions));
+}

@@ -1,0 +1,10 @@
+/**
+ * Shared types, schemas, permissions and taxonomy of the AI SRE plugins.
+ *
+ * @packageDocumentation
+ */
+
+export * from './taxonomy';
+export * from './incidents';
+export * from './permissions';
+export * from './annotations';

@@ -1,0 +1,7 @@
+/**
+ * Extension points of the AI SRE backend plugin.
+ *
+ * @packageDocumentation
+ */
+
+export * from './detectors';

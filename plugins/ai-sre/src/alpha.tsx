@@ -1,0 +1,86 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/frontend-plugin-api';
+import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { hasKubernetesAnnotation } from '@internal/plugin-ai-sre-common';
+import { aiSreApiRef, AiSreClient } from './api';
+import {
+  approvalsRouteRef,
+  incidentsRouteRef,
+  rootCauseRouteRef,
+} from './routes';
+
+
+const aiSreApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: aiSreApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: deps => new AiSreClient(deps),
+    }),
+});
+
+const incidentsContent = EntityContentBlueprint.make({
+  name: 'incidents',
+  params: {
+    path: '/ai-sre/incidents',
+    title: 'Incidents',
+    group: 'operation',
+    routeRef: incidentsRouteRef,
+    filter: hasKubernetesAnnotation,
+    loader: () =>
+      import('./components/EntityAiSreIncidentsContent').then(m => (
+        <m.EntityAiSreIncidentsContent />
+      )),
+  },
+});
+
+const rootCauseContent = EntityContentBlueprint.make({
+  name: 'root-cause',
+  params: {
+    path: '/ai-sre/root-cause',
+    title: 'Root cause',
+    group: 'operation',
+    routeRef: rootCauseRouteRef,
+    filter: hasKubernetesAnnotation,
+    loader: () =>
+      import('./components/EntityAiSreRootCauseContent').then(m => (
+        <m.EntityAiSreRootCauseContent />
+      )),
+  },
+});
+
+const approvalsContent = EntityContentBlueprint.make({
+  name: 'approvals',
+  params: {
+    path: '/ai-sre/approvals',
+    title: 'Approvals',
+    group: 'operation',
+    routeRef: approvalsRouteRef,
+    filter: hasKubernetesAnnotation,
+    loader: () =>
+      import('./components/EntityAiSreApprovalsContent').then(m => (
+        <m.EntityAiSreApprovalsContent />
+      )),
+  },
+});
+
+/**
+ * The AI SRE plugin for Backstage's new frontend system.
+ *
+ * @alpha
+ */
+export default createFrontendPlugin({
+  pluginId: 'ai-sre',
+  title: 'AI SRE',
+  info: { packageJson: () => import('../package.json') },
+  extensions: [aiSreApi, incidentsContent, rootCauseContent, approvalsContent],
+  routes: {
+    incidents: incidentsRouteRef,
+    rootCause: rootCauseRouteRef,
+    approvals: approvalsRouteRef,
+  },
+});

@@ -1,0 +1,14 @@
+/**
+ * The AI SRE frontend plugin: Incidents, Root cause and Approvals tabs.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  aiSrePlugin,
+  isAiSreAvailable,
+  EntityAiSreIncidentsContent,
+  EntityAiSreRootCauseContent,
+  EntityAiSreApprovalsContent,
+} from './plugin';
+export * from './api';
