@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { ROOT_CAUSE_CATEGORIES } from './taxonomy';
 
 /** @public */
-export const INCIDENT_SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export const INCIDENT_SEVERITIES = [
+  'critical',
+  'high',
+  'medium',
+  'low',
+] as const;
 
 /** @public */
 export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];

@@ -13,7 +13,6 @@ import {
   rootCauseRouteRef,
 } from './routes';
 
-
 const aiSreApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({

@@ -62,7 +62,10 @@ export const isIncidentOfEntity = createPermissionRule({
       ref => ref !== null && refs.includes(ref),
     );
   },
-  toQuery: ({ entityRefs }) => ({ column: 'entity', values: lower(entityRefs) }),
+  toQuery: ({ entityRefs }) => ({
+    column: 'entity',
+    values: lower(entityRefs),
+  }),
 });
 
 /** The incident is in one of the given Kubernetes namespaces. */
@@ -135,7 +138,6 @@ export function createIncidentConditionFilter(
   ruleset: PermissionRuleset<Incident, IncidentFilter>,
 ) {
   const transform = createConditionTransformer(ruleset);
-  return (
-    conditions: Parameters<typeof transform>[0],
-  ): IncidentQueryFilter => criteriaToFilter(transform(conditions));
+  return (conditions: Parameters<typeof transform>[0]): IncidentQueryFilter =>
+    criteriaToFilter(transform(conditions));
 }

@@ -40,7 +40,9 @@ const asArray = <T>(value: T | T[] | undefined): T[] | undefined =>
 function formatZodError(error: z.ZodError): string {
   return error.issues
     .map(issue =>
-      issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+      issue.path.length
+        ? `${issue.path.join('.')}: ${issue.message}`
+        : issue.message,
     )
     .join('; ');
 }

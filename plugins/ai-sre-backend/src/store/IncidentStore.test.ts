@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { createTestDatabases } from '../testUtils/databases';
+import { createTestDatabases } from '../__testUtils__/databases';
 import { IncidentStore, NewIncident } from './IncidentStore';
 
 const { databases, ids } = createTestDatabases();
@@ -122,21 +122,24 @@ describe.each(ids.map(id => [id]))('IncidentStore on %s', databaseId => {
         status: 'resolved',
       }),
     );
-    const ids = async (options: Parameters<IncidentStore['list']>[0]) =>
+    const idsOf = async (options: Parameters<IncidentStore['list']>[0]) =>
       (await store.list(options)).items.map(i => i.id).sort();
 
     expect(
-      await ids({ limit: 10, entityRefs: ['component:default/web'] }),
+      await idsOf({ limit: 10, entityRefs: ['component:default/web'] }),
     ).toEqual(['a']);
     expect(
-      await ids({ limit: 10, entityRefs: ['COMPONENT:default/postgres'] }),
+      await idsOf({ limit: 10, entityRefs: ['COMPONENT:default/postgres'] }),
     ).toEqual(['b']);
-    expect(await ids({ limit: 10, statuses: ['open'] })).toEqual(['a']);
-    expect(await ids({ limit: 10, severities: ['critical', 'high'] })).toEqual(
-      ['a', 'b'],
-    );
+    expect(await idsOf({ limit: 10, statuses: ['open'] })).toEqual(['a']);
     expect(
-      await ids({ limit: 10, filter: q => q.where('namespace', 'elsewhere') }),
+      await idsOf({ limit: 10, severities: ['critical', 'high'] }),
+    ).toEqual(['a', 'b']);
+    expect(
+      await idsOf({
+        limit: 10,
+        filter: q => q.where('namespace', 'elsewhere'),
+      }),
     ).toEqual([]);
   });
 });

@@ -247,7 +247,9 @@ export class IncidentStore {
       query.where(inner =>
         inner
           .where('opened_at', '<', openedAt)
-          .orWhere(tie => tie.where('opened_at', openedAt).where('id', '<', id)),
+          .orWhere(tie =>
+            tie.where('opened_at', openedAt).where('id', '<', id),
+          ),
       );
     }
     const rows = await query

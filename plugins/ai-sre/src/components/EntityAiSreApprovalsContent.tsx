@@ -1,5 +1,9 @@
 import { EmptyState, Progress } from '@backstage/core-components';
-import { isMappedToKubernetes, LoadError, MissingAnnotationState } from './EntityStates';
+import {
+  isMappedToKubernetes,
+  LoadError,
+  MissingAnnotationState,
+} from './EntityStates';
 import { useEntityIncidents } from './useEntityIncidents';
 
 /**

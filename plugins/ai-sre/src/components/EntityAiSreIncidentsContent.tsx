@@ -5,7 +5,11 @@ import {
   TableColumn,
 } from '@backstage/core-components';
 import { Incident } from '@internal/plugin-ai-sre-common';
-import { isMappedToKubernetes, LoadError, MissingAnnotationState } from './EntityStates';
+import {
+  isMappedToKubernetes,
+  LoadError,
+  MissingAnnotationState,
+} from './EntityStates';
 import { durationBetween, relativeTime } from './format';
 import { SeverityChip, StatusChip } from './SeverityChip';
 import { useEntityIncidents } from './useEntityIncidents';
@@ -38,7 +42,8 @@ const columns: TableColumn<Incident>[] = [
   },
   {
     title: 'Time to resolve',
-    render: incident => durationBetween(incident.startedAt, incident.resolvedAt),
+    render: incident =>
+      durationBetween(incident.startedAt, incident.resolvedAt),
   },
 ];
 

@@ -1,6 +1,10 @@
 import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
 import Typography from '@material-ui/core/Typography';
-import { isMappedToKubernetes, LoadError, MissingAnnotationState } from './EntityStates';
+import {
+  isMappedToKubernetes,
+  LoadError,
+  MissingAnnotationState,
+} from './EntityStates';
 import { relativeTime } from './format';
 import { SeverityChip, StatusChip } from './SeverityChip';
 import { useEntityIncidents } from './useEntityIncidents';
@@ -33,8 +37,12 @@ export function EntityAiSreRootCauseContent() {
     );
   }
   return (
-    <InfoCard title={latest.title} subheader={`Opened ${relativeTime(latest.openedAt)}`}>
-      <SeverityChip severity={latest.severity} /> <StatusChip status={latest.status} />
+    <InfoCard
+      title={latest.title}
+      subheader={`Opened ${relativeTime(latest.openedAt)}`}
+    >
+      <SeverityChip severity={latest.severity} />{' '}
+      <StatusChip status={latest.status} />
       <Typography variant="h6" component="h3">
         Root cause
       </Typography>

@@ -25,7 +25,10 @@ export function isMappedToKubernetes(entity: Entity): boolean {
 export function LoadError(props: { error: Error; retry: () => void }) {
   return (
     <>
-      <ResponseErrorPanel error={props.error} title="Could not load incidents" />
+      <ResponseErrorPanel
+        error={props.error}
+        title="Could not load incidents"
+      />
       <Button variant="outlined" onClick={props.retry}>
         Try again
       </Button>

@@ -1,7 +1,13 @@
-import { IncidentSeverity, IncidentStatus } from '@internal/plugin-ai-sre-common';
+import {
+  IncidentSeverity,
+  IncidentStatus,
+} from '@internal/plugin-ai-sre-common';
 import Chip from '@material-ui/core/Chip';
 
-const severityColor: Record<IncidentSeverity, 'secondary' | 'primary' | 'default'> = {
+const severityColor: Record<
+  IncidentSeverity,
+  'secondary' | 'primary' | 'default'
+> = {
   critical: 'secondary',
   high: 'secondary',
   medium: 'primary',

@@ -14,7 +14,11 @@ export function durationBetween(fromIso: string, toIso: string | null): string {
     0,
     DateTime.fromISO(toIso).toMillis() - DateTime.fromISO(fromIso).toMillis(),
   );
-  const duration = Duration.fromMillis(ms).shiftTo('hours', 'minutes', 'seconds');
+  const duration = Duration.fromMillis(ms).shiftTo(
+    'hours',
+    'minutes',
+    'seconds',
+  );
   const parts: string[] = [];
   if (duration.hours) parts.push(`${duration.hours}h`);
   if (duration.minutes) parts.push(`${duration.minutes}m`);

@@ -6,7 +6,9 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { aiSreApiRef } from '../api';
 
 /** Incidents of the entity on the current page, newest first. */
-export function useEntityIncidents(options: { status?: IncidentStatus[] } = {}) {
+export function useEntityIncidents(
+  options: { status?: IncidentStatus[] } = {},
+) {
   const { entity } = useEntity();
   const api = useApi(aiSreApiRef);
   const entityRef = stringifyEntityRef(entity);

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test of the repository once (no watch mode).
+#
+# PostgreSQL variants of the database tests run when
+# BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is set; without it they
+# are skipped, and each skipping suite prints a line starting with SKIPPED.
+# Set AI_SRE_REQUIRE_SERVICES=postgres to make a missing service an error
+# instead (CI does).
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+ensure_dependencies
+cd "$AI_SRE_ROOT"
+export CI=true
+export BACKSTAGE_TEST_DISABLE_DOCKER=1
+exec yarn test "$@"
