@@ -23,6 +23,9 @@ backend.add(import('./permissionPolicyModule'));
 // kubernetes (the Kubernetes tab on entity pages)
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 
+// events: the bus that catalog, signals and AI SRE publish on
+backend.add(import('@backstage/plugin-events-backend'));
+
 // user settings, notifications and signals
 backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));

@@ -27,7 +27,6 @@ const incidentsContent = EntityContentBlueprint.make({
   params: {
     path: '/ai-sre/incidents',
     title: 'Incidents',
-    group: 'operation',
     routeRef: incidentsRouteRef,
     filter: hasKubernetesAnnotation,
     loader: () =>
@@ -42,7 +41,6 @@ const rootCauseContent = EntityContentBlueprint.make({
   params: {
     path: '/ai-sre/root-cause',
     title: 'Root cause',
-    group: 'operation',
     routeRef: rootCauseRouteRef,
     filter: hasKubernetesAnnotation,
     loader: () =>
@@ -57,7 +55,6 @@ const approvalsContent = EntityContentBlueprint.make({
   params: {
     path: '/ai-sre/approvals',
     title: 'Approvals',
-    group: 'operation',
     routeRef: approvalsRouteRef,
     filter: hasKubernetesAnnotation,
     loader: () =>

@@ -70,7 +70,7 @@ export function EntityAiSreIncidentsContent() {
       <EmptyState
         missing="data"
         title="No incidents"
-        description={`Nothing has gone wrong with ${entity.metadata.name}'s Kubernetes workloads since AI SRE started watching them. Incidents appear here as soon as they are detected.`}
+        description={`No incident has been recorded for ${entity.metadata.name}. Incidents appear here when a problem with its Kubernetes workloads is detected.`}
       />
     );
   }
