@@ -180,6 +180,10 @@ describe('ai-sre backend plugin', () => {
               id: 'queue-depth',
               title: 'Queue depth above its baseline',
               reads: ['Metric'],
+              severity: 'medium',
+              debounceSeconds: 60,
+              intervalSeconds: 30,
+              evaluatePeriodic: () => [],
             });
           },
         });
@@ -190,12 +194,13 @@ describe('ai-sre backend plugin', () => {
       .get('/api/ai-sre/detectors')
       .set('Authorization', mockCredentials.user.header());
     expect(res.status).toBe(200);
-    expect(res.body.items).toEqual([
-      {
-        id: 'queue-depth',
-        title: 'Queue depth above its baseline',
-        reads: ['Metric'],
-      },
-    ]);
+    expect(res.body.items).toContainEqual({
+      id: 'queue-depth',
+      title: 'Queue depth above its baseline',
+      reads: ['Metric'],
+      severity: 'medium',
+      debounceSeconds: 60,
+      kind: 'periodic',
+    });
   });
 });

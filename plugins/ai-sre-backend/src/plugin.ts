@@ -4,7 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { aiSrePermissions } from '@internal/plugin-ai-sre-common';
 import {
-  AiSreDetectorDescriptor,
+  AiSreDetector,
   aiSreDetectorsExtensionPoint,
 } from '@internal/plugin-ai-sre-node';
 import {
@@ -26,7 +26,7 @@ export const aiSrePlugin = createBackendPlugin({
   register(env) {
     const detectors = new DetectorRegistry();
     env.registerExtensionPoint(aiSreDetectorsExtensionPoint, {
-      addDetector(...added: AiSreDetectorDescriptor[]) {
+      addDetector(...added: AiSreDetector[]) {
         detectors.add(...added);
       },
     });

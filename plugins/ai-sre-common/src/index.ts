@@ -8,3 +8,4 @@ export * from './taxonomy';
 export * from './incidents';
 export * from './permissions';
 export * from './annotations';
+export * from './signals';

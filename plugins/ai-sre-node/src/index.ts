@@ -5,3 +5,4 @@
  */
 
 export * from './detectors';
+export * from './kubernetes';

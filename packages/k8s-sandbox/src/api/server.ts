@@ -26,6 +26,7 @@ import {
   ApiError,
   badRequest,
   failureStatus,
+  forbidden,
   methodNotAllowed,
   successStatus,
   unauthorized,
@@ -93,6 +94,15 @@ export interface ApiServerOptions {
   tls?: Certificate | false;
   /** The user for requests without credentials; default: 401. */
   anonymousUser?: UserInfo;
+  /**
+   * Serves `/sandbox/...` paths (the sandbox's own control API) for the
+   * admin token only; other callers get 403.
+   */
+  sandboxHandler?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+  ) => Promise<void>;
 }
 
 export interface ListenResult {
@@ -258,6 +268,15 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       ? authenticator.authenticate(req.headers.authorization)
       : options.anonymousUser;
     if (!user) throw unauthorized();
+    if (path.startsWith('/sandbox/') && options.sandboxHandler) {
+      if (!authenticator.isAdmin(user)) {
+        throw forbidden(`${method} ${path} is for the sandbox admin only`, {
+          group: 'sandbox',
+          resource: path,
+        });
+      }
+      return options.sandboxHandler(req, res, path);
+    }
 
     if (path === '/openapi/v3') {
       return sendJson(res, 200, openApiV3Root(registry, served));

@@ -1,12 +1,22 @@
-import { AiSreDetectorDescriptor } from '@internal/plugin-ai-sre-node';
+import {
+  AiSreDetector,
+  AiSreDetectorDescriptor,
+} from '@internal/plugin-ai-sre-node';
 
 const DETECTOR_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-/** Detectors added through the extension point, validated once on add. */
-export class DetectorRegistry {
-  private readonly detectors = new Map<string, AiSreDetectorDescriptor>();
+/** What the API tells about a detector. */
+export interface DetectorInfo extends AiSreDetectorDescriptor {
+  severity: AiSreDetector['severity'];
+  debounceSeconds: number;
+  kind: 'object' | 'periodic';
+}
 
-  add(...detectors: AiSreDetectorDescriptor[]): void {
+/** Detectors (built in and added by modules), validated once on add. */
+export class DetectorRegistry {
+  private readonly detectors = new Map<string, AiSreDetector>();
+
+  add(...detectors: AiSreDetector[]): void {
     for (const detector of detectors) {
       if (!DETECTOR_ID.test(detector.id)) {
         throw new Error(
@@ -18,13 +28,31 @@ export class DetectorRegistry {
           `AI SRE detector "${detector.id}" was registered twice; detector ids must be unique`,
         );
       }
-      this.detectors.set(detector.id, { ...detector });
+      if (!detector.evaluate && !detector.evaluatePeriodic) {
+        throw new Error(
+          `AI SRE detector "${detector.id}" has neither evaluate nor evaluatePeriodic`,
+        );
+      }
+      this.detectors.set(detector.id, detector);
     }
   }
 
-  list(): AiSreDetectorDescriptor[] {
+  /** Every detector, sorted by id. */
+  all(): AiSreDetector[] {
     return [...this.detectors.values()].sort((a, b) =>
       a.id.localeCompare(b.id),
     );
+  }
+
+  list(): DetectorInfo[] {
+    return this.all().map(detector => ({
+      id: detector.id,
+      title: detector.title,
+      ...(detector.description ? { description: detector.description } : {}),
+      reads: detector.reads,
+      severity: detector.severity,
+      debounceSeconds: detector.debounceSeconds,
+      kind: detector.evaluate ? 'object' : 'periodic',
+    }));
   }
 }

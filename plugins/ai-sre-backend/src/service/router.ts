@@ -14,10 +14,10 @@ import {
   listIncidentsQuerySchema,
   ListIncidentsResponse,
 } from '@internal/plugin-ai-sre-common';
-import { AiSreDetectorDescriptor } from '@internal/plugin-ai-sre-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { DetectorInfo } from '../registry/DetectorRegistry';
 import { IncidentQueryFilter, IncidentStore } from '../store/IncidentStore';
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -31,7 +31,7 @@ export interface RouterOptions {
   incidentConditionFilter: (
     conditions: PermissionCriteria<PermissionCondition>,
   ) => IncidentQueryFilter;
-  detectors: () => AiSreDetectorDescriptor[];
+  detectors: () => DetectorInfo[];
 }
 
 const asArray = <T>(value: T | T[] | undefined): T[] | undefined =>
