@@ -9,3 +9,4 @@ export * from './incidents';
 export * from './permissions';
 export * from './annotations';
 export * from './signals';
+export * from './redact';

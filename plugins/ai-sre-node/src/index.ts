@@ -6,3 +6,4 @@
 
 export * from './detectors';
 export * from './kubernetes';
+export * from './clock';

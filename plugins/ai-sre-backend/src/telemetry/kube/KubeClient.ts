@@ -1,0 +1,136 @@
+import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import http from 'node:http';
+import https from 'node:https';
+
+/** An error from the API server, with its HTTP status and Status reason. */
+export class KubeApiError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    readonly reason?: string,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+export type WatchHandler = (type: string, object: any) => void;
+
+/**
+ * The cluster API as telemetry uses it: raw JSON lists (timestamps stay
+ * strings, nothing is deserialised into model classes), watches through
+ * `@kubernetes/client-node`'s Watch, and pod logs through its CoreV1Api.
+ * Authentication (tokens, client certificates, exec plugins, in-cluster)
+ * comes from the KubeConfig.
+ */
+export class KubeClient {
+  private readonly watcher: Watch;
+  private readonly core: CoreV1Api;
+  /** API requests made, for self-observability. */
+  requests = 0;
+
+  constructor(readonly kubeConfig: KubeConfig) {
+    this.watcher = new Watch(kubeConfig);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  get server(): string {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (!cluster) {
+      throw new Error('The kubeconfig has no current cluster');
+    }
+    return cluster.server.replace(/\/+$/, '');
+  }
+
+  /** GET a path and parse its JSON body. */
+  async getJson<T = any>(
+    path: string,
+    query: Record<string, string | number | undefined> = {},
+    options: { timeoutMs?: number } = {},
+  ): Promise<T> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const requestOptions: https.RequestOptions = {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+    };
+    await this.kubeConfig.applyToHTTPSOptions(requestOptions);
+    this.requests++;
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(url, requestOptions, res => {
+        const chunks: Buffer[] = [];
+        res.on('data', chunk => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: any;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            resolve(body as T);
+            return;
+          }
+          reject(
+            new KubeApiError(
+              body?.message ?? `GET ${path} answered ${status}`,
+              status,
+              body?.reason,
+            ),
+          );
+        });
+        res.on('error', reject);
+      });
+      req.setTimeout(options.timeoutMs ?? 60_000, () =>
+        req.destroy(new Error(`GET ${path} timed out`)),
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /**
+   * Opens a watch; `onDone` is called once when it ends for any reason.
+   * Returns a function that closes it.
+   */
+  async watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: WatchHandler,
+    onDone: (error?: unknown) => void,
+  ): Promise<() => void> {
+    this.requests++;
+    const controller = await this.watcher.watch(
+      path,
+      query,
+      (type, object) => onEvent(type, object),
+      error => onDone(error ?? undefined),
+    );
+    return () => controller.abort();
+  }
+
+  /** The last lines of a container's log (or its previous instance's). */
+  async readLog(options: {
+    namespace: string;
+    pod: string;
+    container: string;
+    previous: boolean;
+    tailLines: number;
+    limitBytes: number;
+  }): Promise<string> {
+    this.requests++;
+    return this.core.readNamespacedPodLog({
+      namespace: options.namespace,
+      name: options.pod,
+      container: options.container,
+      previous: options.previous,
+      tailLines: options.tailLines,
+      limitBytes: options.limitBytes,
+    });
+  }
+}
