@@ -10,3 +10,8 @@ export * from './clock';
 export * from './scenario';
 // Both the API and the scenario/clock modules name these; they are the same shapes.
 export type { Clock, KubeObject } from './api';
+
+export { startSandbox } from './sandbox';
+export type { Sandbox, StartSandboxOptions } from './sandbox';
+export { SimulatedCluster } from './sim/SimulatedCluster';
+export { mergeScenarios } from './sim/merge';

@@ -177,8 +177,9 @@ function loadValidator(schema: string): ValidateFn {
 }
 
 /**
- * Loads every manifest schema with a dynamic `import()`. Only needed where
- * the synchronous loading fails (tsx); harmless elsewhere.
+ * Loads every manifest schema, with a dynamic `import()` where the
+ * synchronous loading fails (tsx). Harmless elsewhere (Jest, plain Node),
+ * where the synchronous path is taken and no `import()` is made.
  */
 export async function preloadManifestValidators(): Promise<void> {
   const { dir } = findModelsDir();
@@ -187,6 +188,12 @@ export async function preloadManifestValidators(): Promise<void> {
     [...schemas].map(async schema => {
       if (validators.has(schema)) {
         return;
+      }
+      try {
+        loadValidator(schema);
+        return;
+      } catch {
+        // This runtime cannot require ES modules: import it instead.
       }
       const url = pathToFileURL(path.join(dir, '_schemas', `${schema}.js`));
       const mod: unknown = await import(url.href);

@@ -24,9 +24,9 @@ describe('DetectorRegistry', () => {
 
   it('rejects ids that are not kebab-case', () => {
     const registry = new DetectorRegistry();
-    expect(() =>
-      registry.add(detector('Crash Loop')),
-    ).toThrow(/Invalid AI SRE detector id "Crash Loop"/);
+    expect(() => registry.add(detector('Crash Loop'))).toThrow(
+      /Invalid AI SRE detector id "Crash Loop"/,
+    );
   });
 
   it('rejects a second detector with the same id', () => {

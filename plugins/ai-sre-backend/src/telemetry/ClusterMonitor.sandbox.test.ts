@@ -1,0 +1,103 @@
+import type { Signal } from '@internal/plugin-ai-sre-common';
+import type { Sandbox } from '@internal/k8s-sandbox';
+import { ClusterMonitor } from './ClusterMonitor';
+import { builtInDetectors } from './detectors';
+import { KubeClient } from './kube/KubeClient';
+import { ScrapeMetricSource } from './metrics/ScrapeMetricSource';
+import { SignalEvent } from './SignalTracker';
+import {
+  clockOf,
+  kubeConfigOf,
+  quiesce,
+  startExample,
+} from './__testUtils__/sandbox';
+
+jest.setTimeout(120_000);
+
+const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+
+async function run(scenario: string, seconds: number) {
+  const sandbox: Sandbox = await startExample(scenario);
+  const events: SignalEvent[] = [];
+  const metrics = new ScrapeMetricSource({
+    clock: clockOf(sandbox.clock),
+    fetchText: async () => (await fetch(`${sandbox.url}/metrics`)).text(),
+  });
+  const monitor = new ClusterMonitor({
+    metrics,
+    cluster: 'sandbox',
+    client: new KubeClient(kubeConfigOf(sandbox)),
+    clock: clockOf(sandbox.clock),
+    detectors: builtInDetectors,
+    settings: detector => ({ ...detector.defaults }),
+    emit: event => events.push(event),
+    logger,
+  });
+  monitor.start();
+  metrics.start();
+  const received = () =>
+    monitor.health().informers.reduce((sum, i) => sum + i.events + i.lists, 0) +
+    metrics.scrapes;
+  await quiesce(received);
+  for (let t = 0; t < seconds; t += 5) {
+    await sandbox.advance(5000);
+    await quiesce(received, 15);
+  }
+  monitor.stop();
+  metrics.stop();
+  await sandbox.stop();
+  const opened = events.filter(e => e.type === 'opened').map(e => e.signal);
+  return { events, opened, monitor };
+}
+
+const summary = (signals: Signal[]) =>
+  signals.map(
+    s => `${s.detector} ${s.object.kind}/${s.object.name} ${s.reason}`,
+  );
+
+describe('telemetry on the sandbox', () => {
+  it.each([
+    [
+      'bookstore-crashloop-after-deploy',
+      240,
+      'crash-loop',
+      'Pod',
+      /^catalog-api-/,
+    ],
+    ['bookstore-image-typo', 240, 'image-pull', 'Pod', /^web-/],
+    ['bookstore-missing-secret', 240, 'container-config', 'Pod', /^payments-/],
+    ['bookstore-oom-low-memory-limit', 300, 'oom-killed', 'Pod', /^orders-/],
+    ['bookstore-node-not-ready', 240, 'node-not-ready', 'Node', /^node-b$/],
+    ['bookstore-database-down', 300, 'crash-loop', 'Pod', /^postgres-/],
+    [
+      'bookstore-traffic-surge-hpa-max',
+      420,
+      'hpa-limited',
+      'HorizontalPodAutoscaler',
+      /^catalog-api$/,
+    ],
+    [
+      'bookstore-traffic-surge-hpa-max',
+      420,
+      'cpu-throttling',
+      'Pod',
+      /^catalog-api-/,
+    ],
+    ['bookstore-database-down', 300, 'error-rate', 'Deployment', /^web$/],
+  ])('%s (%is): %s on %s', async (scenario, seconds, detector, kind, name) => {
+    const { opened } = await run(scenario, seconds);
+    expect(
+      opened.filter(
+        s =>
+          s.detector === detector &&
+          s.object.kind === kind &&
+          name.test(s.object.name),
+      ),
+    ).not.toHaveLength(0);
+  });
+
+  it('stays silent on a healthy rollout with a CronJob', async () => {
+    const { opened } = await run('bookstore-healthy-rollout', 900);
+    expect(summary(opened)).toEqual([]);
+  });
+});
