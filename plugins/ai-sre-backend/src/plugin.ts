@@ -2,11 +2,18 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { aiSrePermissions } from '@internal/plugin-ai-sre-common';
 import {
   AiSreDetector,
+  aiSreClockServiceRef,
   aiSreDetectorsExtensionPoint,
 } from '@internal/plugin-ai-sre-node';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { EntityResolver } from './catalog/EntityResolver';
 import {
   createIncidentConditionFilter,
   incidentPermissionRules,
@@ -14,7 +21,12 @@ import {
 } from './permissions/rules';
 import { DetectorRegistry } from './registry/DetectorRegistry';
 import { createRouter } from './service/router';
-import { IncidentStore } from './store/IncidentStore';
+import { createStores } from './store';
+import { builtInDetectors } from './telemetry/detectors';
+import { TelemetryService } from './telemetry/TelemetryService';
+
+/** Topic of signal events on Backstage's events service. */
+export const SIGNALS_TOPIC = 'ai-sre.signals';
 
 /**
  * The AI SRE backend plugin.
@@ -25,6 +37,7 @@ export const aiSrePlugin = createBackendPlugin({
   pluginId: 'ai-sre',
   register(env) {
     const detectors = new DetectorRegistry();
+    detectors.add(...builtInDetectors);
     env.registerExtensionPoint(aiSreDetectorsExtensionPoint, {
       addDetector(...added: AiSreDetector[]) {
         detectors.add(...added);
@@ -33,44 +46,107 @@ export const aiSrePlugin = createBackendPlugin({
 
     env.registerInit({
       deps: {
+        config: coreServices.rootConfig,
         logger: coreServices.logger,
         database: coreServices.database,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+        events: eventsServiceRef,
+        clock: aiSreClockServiceRef,
       },
       async init({
+        config,
         logger,
         database,
         httpRouter,
         httpAuth,
+        auth,
         permissions,
         permissionsRegistry,
+        lifecycle,
+        catalog,
+        events,
+        clock,
       }) {
-        const incidents = await IncidentStore.create({ database });
+        const stores = await createStores(database);
 
         permissionsRegistry.addResourceType({
           resourceRef: incidentResourceRef,
           permissions: aiSrePermissions,
           rules: incidentPermissionRules,
-          getResources: refs => incidents.getMany(refs),
+          getResources: refs => stores.incidents.getMany(refs),
         });
         permissionsRegistry.addPermissions(aiSrePermissions);
+
+        const resolver = new EntityResolver({
+          now: () => clock.now(),
+          fetchEntities: async () => {
+            const { items } = await catalog.getEntities(
+              {
+                filter: [
+                  {
+                    'metadata.annotations.backstage.io/kubernetes-id':
+                      CATALOG_FILTER_EXISTS,
+                  },
+                  {
+                    'metadata.annotations.backstage.io/kubernetes-label-selector':
+                      CATALOG_FILTER_EXISTS,
+                  },
+                  { kind: 'API' },
+                ],
+              },
+              { credentials: await auth.getOwnServiceCredentials() },
+            );
+            return items;
+          },
+        });
+
+        const telemetry = new TelemetryService({
+          config,
+          logger,
+          clock,
+          detectors: () => detectors.all(),
+          signals: stores.signals,
+          leases: stores.leases,
+          resolver,
+          holder: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+          publish: async event => {
+            await events.publish({ topic: SIGNALS_TOPIC, eventPayload: event });
+          },
+        });
+        lifecycle.addStartupHook(() => telemetry.start());
+        lifecycle.addShutdownHook(() => telemetry.stop());
 
         httpRouter.use(
           await createRouter({
             logger,
             httpAuth,
             permissions,
-            incidents,
+            incidents: stores.incidents,
+            signals: stores.signals,
             incidentConditionFilter: createIncidentConditionFilter(
               permissionsRegistry.getPermissionRuleset(incidentResourceRef),
             ),
             detectors: () => detectors.list(),
+            clusters: () => telemetry.health(),
+            ingest: signals => telemetry.ingest(signals),
+            alertmanagerSecret: config.getOptionalString(
+              'aiSre.alertmanager.sharedSecret',
+            ),
+            now: () => clock.now(),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // Alertmanager authenticates with the shared secret instead.
+        httpRouter.addAuthPolicy({
+          path: '/alerts/alertmanager',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

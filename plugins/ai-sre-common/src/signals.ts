@@ -168,3 +168,36 @@ export const changeSchema = z.object({
 
 /** @public */
 export type Change = z.infer<typeof changeSchema>;
+
+/** Largest page the signal list returns. @public */
+export const MAX_SIGNAL_PAGE_SIZE = 200;
+
+/**
+ * Query parameters of `GET /api/ai-sre/signals`; repeated parameters mean
+ * "any of".
+ *
+ * @public
+ */
+export const listSignalsQuerySchema = z
+  .object({
+    status: z.union([
+      z.enum(['active', 'resolved']),
+      z.array(z.enum(['active', 'resolved'])),
+    ]),
+    entityRef: z.union([z.string().min(1), z.array(z.string().min(1))]),
+    detector: z.union([z.string().min(1), z.array(z.string().min(1))]),
+    cluster: z.string().min(1),
+    since: z
+      .string()
+      .refine(
+        value => !Number.isNaN(Date.parse(value)),
+        'expected an ISO 8601 time',
+      ),
+    limit: z.coerce.number().int().min(1).max(MAX_SIGNAL_PAGE_SIZE),
+    cursor: z.string().min(1),
+  })
+  .partial()
+  .strict();
+
+/** @public */
+export type ListSignalsQuery = z.infer<typeof listSignalsQuerySchema>;

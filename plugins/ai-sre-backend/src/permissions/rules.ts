@@ -87,14 +87,30 @@ export const incidentPermissionRules = [
   isIncidentInNamespace,
 ];
 
+/**
+ * A table the conditions apply to: incidents, or signals (which carry the
+ * same owner, namespace and cluster columns and an entities table).
+ */
+export interface FilterTarget {
+  entitiesTable: string;
+  /** Column of the entities table holding the row's id. */
+  idColumn: string;
+}
+
+export const INCIDENT_FILTER_TARGET: FilterTarget = {
+  entitiesTable: INCIDENT_ENTITIES_TABLE,
+  idColumn: 'incident_id',
+};
+
 function applyFilter(
   query: Parameters<IncidentQueryFilter>[0],
   filter: IncidentFilter,
+  target: FilterTarget,
 ) {
   if (filter.column === 'entity') {
     query.whereIn('id', function entitySubquery() {
-      this.select('incident_id')
-        .from(INCIDENT_ENTITIES_TABLE)
+      this.select(target.idColumn)
+        .from(target.entitiesTable)
         .whereIn('entity_ref', filter.values);
     });
   } else {
@@ -104,9 +120,10 @@ function applyFilter(
 
 function criteriaToFilter(
   criteria: PermissionCriteria<IncidentFilter>,
+  target: FilterTarget,
 ): IncidentQueryFilter {
   if ('allOf' in criteria) {
-    const parts = criteria.allOf.map(criteriaToFilter);
+    const parts = criteria.allOf.map(c => criteriaToFilter(c, target));
     return query => {
       for (const part of parts) {
         query.andWhere(inner => part(inner));
@@ -114,7 +131,7 @@ function criteriaToFilter(
     };
   }
   if ('anyOf' in criteria) {
-    const parts = criteria.anyOf.map(criteriaToFilter);
+    const parts = criteria.anyOf.map(c => criteriaToFilter(c, target));
     return query => {
       for (const part of parts) {
         query.orWhere(inner => part(inner));
@@ -122,12 +139,12 @@ function criteriaToFilter(
     };
   }
   if ('not' in criteria) {
-    const part = criteriaToFilter(criteria.not);
+    const part = criteriaToFilter(criteria.not, target);
     return query => {
       query.whereNot(inner => part(inner));
     };
   }
-  return query => applyFilter(query, criteria);
+  return query => applyFilter(query, criteria, target);
 }
 
 /**
@@ -138,6 +155,8 @@ export function createIncidentConditionFilter(
   ruleset: PermissionRuleset<Incident, IncidentFilter>,
 ) {
   const transform = createConditionTransformer(ruleset);
-  return (conditions: Parameters<typeof transform>[0]): IncidentQueryFilter =>
-    criteriaToFilter(transform(conditions));
+  return (
+    conditions: Parameters<typeof transform>[0],
+    target: FilterTarget = INCIDENT_FILTER_TARGET,
+  ): IncidentQueryFilter => criteriaToFilter(transform(conditions), target);
 }

@@ -13,12 +13,21 @@ import {
   aiSreIncidentReadPermission,
   listIncidentsQuerySchema,
   ListIncidentsResponse,
+  listSignalsQuerySchema,
 } from '@internal/plugin-ai-sre-common';
+import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { DetectorInfo } from '../registry/DetectorRegistry';
+import { FilterTarget } from '../permissions/rules';
 import { IncidentQueryFilter, IncidentStore } from '../store/IncidentStore';
+import { SIGNAL_ENTITIES_TABLE, SignalStore } from '../store/SignalStore';
+import {
+  alertmanagerPayloadSchema,
+  alertsToSignals,
+} from '../telemetry/alertmanager';
+import type { Signal } from '@internal/plugin-ai-sre-common';
 
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -30,8 +39,29 @@ export interface RouterOptions {
   /** Turns a conditional decision into a filter for the incident query. */
   incidentConditionFilter: (
     conditions: PermissionCriteria<PermissionCondition>,
+    target?: FilterTarget,
   ) => IncidentQueryFilter;
   detectors: () => DetectorInfo[];
+  signals: SignalStore;
+  /** Per-cluster connection health. */
+  clusters: () => unknown[];
+  /** Records signals that arrive from outside (Alertmanager). */
+  ingest: (signals: Signal[]) => Promise<void>;
+  /** The shared secret Alertmanager sends; the route is closed without one. */
+  alertmanagerSecret?: string;
+  now: () => number;
+}
+
+const SIGNAL_FILTER_TARGET: FilterTarget = {
+  entitiesTable: SIGNAL_ENTITIES_TABLE,
+  idColumn: 'signal_id',
+};
+
+function secretMatches(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const asArray = <T>(value: T | T[] | undefined): T[] | undefined =>
@@ -99,6 +129,73 @@ export async function createRouter(
     });
     const body: ListIncidentsResponse = page;
     res.json(body);
+  });
+
+  /** Authorizes reading incidents and signals; undefined when allowed to read all. */
+  async function readFilter(req: express.Request, target?: FilterTarget) {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: aiSreIncidentReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError();
+    }
+    return decision.result === AuthorizeResult.CONDITIONAL
+      ? options.incidentConditionFilter(decision.conditions, target)
+      : undefined;
+  }
+
+  router.get('/signals', async (req, res) => {
+    const query = parseQuery(listSignalsQuerySchema, req.query, 'signal query');
+    const filter = await readFilter(req, SIGNAL_FILTER_TARGET);
+    res.json(
+      await options.signals.list({
+        statuses: asArray(query.status),
+        entityRefs: asArray(query.entityRef),
+        detectors: asArray(query.detector),
+        cluster: query.cluster,
+        since: query.since ? Date.parse(query.since) : undefined,
+        limit: query.limit ?? DEFAULT_PAGE_SIZE,
+        cursor: query.cursor,
+        filter,
+      }),
+    );
+  });
+
+  router.get('/clusters', async (req, res) => {
+    const filter = await readFilter(req);
+    if (filter) {
+      // Cluster health is not scoped to entities: only full readers see it.
+      throw new NotAllowedError(
+        'Cluster health needs unconditional read access',
+      );
+    }
+    res.json({ items: options.clusters() });
+  });
+
+  router.post('/alerts/alertmanager', async (req, res) => {
+    const secret = options.alertmanagerSecret;
+    if (!secret) {
+      throw new NotAllowedError(
+        'The Alertmanager intake is closed: set aiSre.alertmanager.sharedSecret',
+      );
+    }
+    const header = req.header('authorization') ?? '';
+    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
+    if (!secretMatches(token, secret)) {
+      throw new NotAllowedError('Wrong or missing Alertmanager shared secret');
+    }
+    const payload = parseQuery(
+      alertmanagerPayloadSchema,
+      req.body,
+      'Alertmanager webhook payload',
+    );
+    const signals = alertsToSignals(payload, options.now());
+    await options.ingest(signals);
+    res.status(202).json({ accepted: signals.length });
   });
 
   router.get('/detectors', async (req, res) => {

@@ -22,10 +22,14 @@ import { CacheChange, ObjectCache } from './ObjectCache';
 import { FindingPlacement, SignalEvent, SignalTracker } from './SignalTracker';
 import { trimObject } from './trim';
 
+/** The logger telemetry writes to (Backstage's LoggerService fits). */
 export interface LoggerLike {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, string | number | boolean>): void;
+  warn(message: string, meta?: Record<string, string | number | boolean>): void;
+  error(
+    message: string,
+    meta?: Record<string, string | number | boolean>,
+  ): void;
 }
 
 export interface ClusterMonitorOptions {

@@ -48,33 +48,47 @@ export class KubeClient {
     query: Record<string, string | number | undefined> = {},
     options: { timeoutMs?: number } = {},
   ): Promise<T> {
+    const text = await this.getText(path, query, options);
+    try {
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch {
+      throw new KubeApiError(`GET ${path} did not answer JSON`, 502);
+    }
+  }
+
+  /** GET a path as text (e.g. `/metrics`); errors carry the Status. */
+  async getText(
+    path: string,
+    query: Record<string, string | number | undefined> = {},
+    options: { timeoutMs?: number } = {},
+  ): Promise<string> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const requestOptions: https.RequestOptions = {
       method: 'GET',
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json, text/plain;q=0.9' },
     };
     await this.kubeConfig.applyToHTTPSOptions(requestOptions);
     this.requests++;
     const transport = url.protocol === 'https:' ? https : http;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       const req = transport.request(url, requestOptions, res => {
         const chunks: Buffer[] = [];
         res.on('data', chunk => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            resolve(text);
+            return;
+          }
           let body: any;
           try {
             body = text ? JSON.parse(text) : undefined;
           } catch {
             body = undefined;
-          }
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            resolve(body as T);
-            return;
           }
           reject(
             new KubeApiError(

@@ -16,6 +16,8 @@ interface StoredSeries {
   name: string;
   labels: Record<string, string>;
   samples: Array<[number, number]>;
+  /** The number of the last scrape that returned the series. */
+  seenIn: number;
 }
 
 export interface ScrapeMetricSourceOptions {
@@ -41,6 +43,8 @@ export class ScrapeMetricSource implements DetectorMetrics {
   scrapes = 0;
   errors = 0;
   lastError?: string;
+  /** Time of the last successful scrape (epoch ms). */
+  private scrapedAt?: number;
 
   constructor(private readonly options: ScrapeMetricSourceOptions) {}
 
@@ -73,25 +77,50 @@ export class ScrapeMetricSource implements DetectorMetrics {
       this.lastError = error instanceof Error ? error.message : String(error);
       return;
     }
+    let samples;
+    try {
+      samples = parseExposition(text);
+    } catch (error) {
+      this.errors++;
+      this.lastError = error instanceof Error ? error.message : String(error);
+      return;
+    }
     const now = this.options.clock.now();
     const keep = this.options.names ? new Set(this.options.names) : undefined;
     const retention = (this.options.retentionSeconds ?? 900) * 1000;
-    for (const sample of parseExposition(text)) {
+    const scrape = this.scrapes + 1;
+    let latest: number | undefined;
+    for (const sample of samples) {
       const base = sample.name.replace(/_(bucket|sum|count)$/, '');
       if (keep && !keep.has(sample.name) && !keep.has(base)) continue;
       const key = `${sample.name}${JSON.stringify(sample.labels)}`;
       let stored = this.series.get(key);
       if (!stored) {
-        stored = { name: sample.name, labels: sample.labels, samples: [] };
+        stored = {
+          name: sample.name,
+          labels: sample.labels,
+          samples: [],
+          seenIn: scrape,
+        };
         this.series.set(key, stored);
       }
+      stored.seenIn = scrape;
       const t = sample.timestamp ?? now;
+      latest = latest === undefined ? t : Math.max(latest, t);
       const last = stored.samples[stored.samples.length - 1];
       if (!last || t > last[0]) stored.samples.push([t, sample.value]);
-      while (stored.samples.length && stored.samples[0][0] < t - retention)
-        stored.samples.shift();
     }
-    this.scrapes++;
+    // The scrape's time: its newest sample's (the target's clock), else ours.
+    this.scrapedAt = Math.max(this.scrapedAt ?? -Infinity, latest ?? now);
+    const oldest = this.scrapedAt - retention;
+    for (const [key, stored] of this.series) {
+      let drop = 0;
+      while (drop < stored.samples.length && stored.samples[drop][0] < oldest)
+        drop++;
+      if (drop) stored.samples.splice(0, drop);
+      if (!stored.samples.length) this.series.delete(key);
+    }
+    this.scrapes = scrape;
   }
 
   private select(
@@ -103,9 +132,10 @@ export class ScrapeMetricSource implements DetectorMetrics {
     );
   }
 
+  /** Samples within `windowSeconds` before the last scrape. */
   private window(samples: Array<[number, number]>, windowSeconds: number) {
-    const end = samples.length ? samples[samples.length - 1][0] : 0;
-    return samples.filter(([t]) => t >= end - windowSeconds * 1000);
+    const end = this.scrapedAt ?? this.options.clock.now();
+    return samples.filter(([t]) => t >= end - windowSeconds * 1000 && t <= end);
   }
 
   async rate(
@@ -126,12 +156,17 @@ export class ScrapeMetricSource implements DetectorMetrics {
     return out;
   }
 
+  /**
+   * The latest value of each series the last scrape returned (series gone
+   * from the target are stale at once, as Prometheus marks them), with up
+   * to 20 samples of history.
+   */
   async latest(
     name: string,
     matchers: Record<string, string>,
   ): Promise<MetricSeries[]> {
     return this.select(name, matchers)
-      .filter(s => s.samples.length)
+      .filter(s => s.samples.length && s.seenIn === this.scrapes)
       .map(s => ({ labels: s.labels, samples: s.samples.slice(-20) }));
   }
 
@@ -142,7 +177,7 @@ export class ScrapeMetricSource implements DetectorMetrics {
     windowSeconds: number,
   ): Promise<MetricSeries[]> {
     const buckets = this.select(`${name}_bucket`, matchers);
-    const now = this.options.clock.now();
+    const now = this.scrapedAt ?? this.options.clock.now();
     return groupBuckets(
       buckets.map(s => ({
         labels: s.labels,

@@ -27,34 +27,45 @@ export function counterRate(
 
 /**
  * `histogram_quantile` over per-bucket rates: `buckets` maps `le` to its
- * rate. Linear interpolation inside the bucket, as Prometheus does.
+ * rate (cumulative, as the `_bucket` series are). Follows Prometheus:
+ * linear interpolation inside the bucket (from 0 in the lowest one, unless
+ * its bound is not positive), the second-highest bound when the rank falls
+ * in the `+Inf` bucket, `-Inf`/`+Inf` for q below 0/above 1, and bucket
+ * rates forced monotonic first. Undefined without a `+Inf` bucket, with
+ * fewer than two buckets or without observations.
  */
 export function histogramQuantile(
   q: number,
   buckets: Map<number, number>,
 ): number | undefined {
-  const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+  const sorted = [...buckets.entries()]
+    .filter(([bound, count]) => !Number.isNaN(bound) && !Number.isNaN(count))
+    .sort((a, b) => a[0] - b[0]);
   if (sorted.length < 2 || sorted[sorted.length - 1][0] !== Infinity)
     return undefined;
+  if (Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  // Counters scraped at slightly different times can make the cumulative
+  // rates dip; Prometheus takes the running maximum.
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i][1] < sorted[i - 1][1]) sorted[i][1] = sorted[i - 1][1];
+  }
   const total = sorted[sorted.length - 1][1];
   if (!(total > 0)) return undefined;
   const rank = q * total;
-  let previousBound = 0;
-  let previousCount = 0;
-  for (const [bound, count] of sorted) {
-    if (count >= rank) {
-      if (bound === Infinity) return previousBound;
-      const inBucket = count - previousCount;
-      if (inBucket <= 0) return bound;
-      return (
-        previousBound +
-        (bound - previousBound) * ((rank - previousCount) / inBucket)
-      );
-    }
-    previousBound = bound;
-    previousCount = count;
-  }
-  return previousBound;
+  const index = sorted.findIndex(([, count]) => count >= rank);
+  const [bound, count] = sorted[index];
+  if (bound === Infinity) return sorted[sorted.length - 2][0];
+  if (index === 0 && bound <= 0) return bound;
+  const [previousBound, previousCount] =
+    index === 0 ? [0, 0] : sorted[index - 1];
+  const inBucket = count - previousCount;
+  if (inBucket <= 0) return bound;
+  return (
+    previousBound +
+    (bound - previousBound) * ((rank - previousCount) / inBucket)
+  );
 }
 
 /** Groups `_bucket` series by their labels without `le`. */
