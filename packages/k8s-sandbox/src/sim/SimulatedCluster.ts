@@ -121,11 +121,23 @@ export class SimulatedCluster {
     this.scenario = options.scenario;
     this.clock = options.clock ?? new VirtualClock({ start: SCENARIO_EPOCH });
     this.startTime = this.clock.now();
+    // Deterministic ids and name suffixes: two runs of a scenario give the
+    // same objects (PV names, preemption messages, generated names).
+    let uids = 0;
+    const random = seededRandom(hashString(this.scenario.id));
     this.store = new ObjectStore({
       clock: this.clock,
       historyLimit: options.historyLimit,
+      uid: () => deterministicUid(++uids),
+      random,
     });
-    this.store.setValidator(obj => manifestValidator(obj));
+    this.store.setValidator((obj, { operation, oldObject }) =>
+      // Validation is for what clients send: status writes and updates that
+      // leave everything but metadata and status alone need none.
+      operation === 'UPDATE' && oldObject && sameDesiredState(obj, oldObject)
+        ? []
+        : manifestValidator(obj),
+    );
     this.events = new EventRecorder(this.store, this.clock);
     this.overrides = new Overrides(this.scenario.images);
     const agentsRef = () => this.agents;
@@ -543,6 +555,42 @@ function nodeObject(node: ScenarioNode, now: number): KubeObject {
       },
     },
   };
+}
+
+/** Whether two versions differ only in metadata and status. */
+function sameDesiredState(a: KubeObject, b: KubeObject): boolean {
+  const strip = ({
+    metadata: _m,
+    status: _s,
+    ...rest
+  }: KubeObject & { status?: unknown }) => rest;
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
+function hashString(text: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) {
+    hash = Math.imul(hash ^ text.charCodeAt(i), 16777619) >>> 0;
+  }
+  return hash;
+}
+
+/** mulberry32: a small seeded generator, for reproducible runs. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A UUID-shaped id from a counter. */
+function deterministicUid(n: number): string {
+  const hex = n.toString(16).padStart(12, '0');
+  return `00000000-0000-4000-8000-${hex}`;
 }
 
 /** A stable 10.0.x.y address per node name. */
