@@ -1,17 +1,28 @@
 /* eslint-disable no-console */
 /**
  * `yarn sandbox [--port N] [--speed N] [--kubeconfig FILE] [--admin-token T]
- *   [--rbac] [SCENARIO...]`
+ *   [--rbac] [--demo [--first-fault S] [--fault-every S]] [SCENARIO...]`
  *
  * Starts the simulated cluster and writes a kubeconfig that kubectl uses as
  * is. Several scenarios are merged (objects, images and timelines).
+ *
+ * `--demo` runs the demo bookstore (scenarios/demo/bookstore.yaml) and
+ * injects the faults of scenarios/demo/faults/ in turn: the first after 45s,
+ * then one every 5 minutes, cycling.
  *
  * `yarn sandbox inject --server URL --token T SCENARIO` plays a scenario's
  * timeline into a running sandbox, creating the objects it needs.
  */
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { loadScenarioFile, Scenario, ScenarioError } from './scenario';
+import path from 'node:path';
+import { loadDemoScenarios, startFaultRotation } from './demo';
+import {
+  loadScenarioFile,
+  preloadManifestValidators,
+  Scenario,
+  ScenarioError,
+} from './scenario';
 import { mergeScenarios } from './sim/merge';
 import { startSandbox } from './sandbox';
 
@@ -20,7 +31,7 @@ interface Args {
   positional: string[];
 }
 
-const BOOLEAN_FLAGS = new Set(['rbac', 'help', 'no-tls']);
+const BOOLEAN_FLAGS = new Set(['rbac', 'help', 'no-tls', 'demo']);
 
 function parseArgs(argv: string[]): Args {
   const flags = new Map<string, string | true>();
@@ -57,6 +68,15 @@ function numberFlag(args: Args, name: string): number | undefined {
   return parsed;
 }
 
+/**
+ * A path given on the command line, relative to where the user ran yarn
+ * (`yarn workspace ... sandbox` runs in the package folder; INIT_CWD is
+ * where it was invoked).
+ */
+function userPath(file: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
+}
+
 function stringFlag(args: Args, name: string): string | undefined {
   const value = args.flags.get(name);
   return typeof value === 'string' ? value : undefined;
@@ -64,21 +84,41 @@ function stringFlag(args: Args, name: string): string | undefined {
 
 const USAGE = `Usage:
   yarn sandbox [--port N] [--speed N] [--kubeconfig FILE] [--admin-token TOKEN] [--rbac] [SCENARIO...]
+  yarn sandbox --demo [--first-fault SECONDS] [--fault-every SECONDS] [other options] [SCENARIO...]
   yarn sandbox inject --server URL --token TOKEN SCENARIO
 
-  --speed N       simulated seconds per wall second (default 1)
-  --kubeconfig    write an admin kubeconfig (for kubectl) to FILE
+  --speed N            simulated seconds per wall second (default 1)
+  --kubeconfig FILE    write an admin kubeconfig (for kubectl) to FILE
+  --demo               run the demo bookstore (scenarios/demo/bookstore.yaml) and inject
+                       the faults of scenarios/demo/faults/ in turn, cycling
+  --first-fault S      simulated seconds until the first demo fault (default 45)
+  --fault-every S      simulated seconds between two demo faults (default 300)
+
+  inject plays SCENARIO's timeline into the running sandbox (creating the objects
+  it needs that are missing), from now; --server is the sandbox's http:// URL.
 `;
+
+/** `+1h02m05s` for a number of simulated ms. */
+function formatElapsed(ms: number): string {
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `+${h}h${pad(m)}m${pad(s)}s` : `+${m}m${pad(s)}s`;
+}
 
 async function inject(args: Args) {
   const server = stringFlag(args, 'server');
   const token = stringFlag(args, 'token');
-  const [file] = args.positional;
-  if (!server || !token || !file) {
+  const [given] = args.positional;
+  if (!server || !token || !given) {
     throw new Error(
       `inject needs --server, --token and a scenario file\n${USAGE}`,
     );
   }
+  const file = userPath(given);
+  await preloadManifestValidators();
   loadScenarioFile(file); // fail here, with the file's own name, if broken
   const response = await fetch(
     `${server.replace(/\/$/, '')}/sandbox/v1/inject`,
@@ -101,9 +141,25 @@ async function inject(args: Args) {
 }
 
 async function serve(args: Args) {
-  const scenarios: Scenario[] = args.positional.map(file =>
-    loadScenarioFile(file),
-  );
+  // Scenario files are validated synchronously; tsx needs the schemas first.
+  await preloadManifestValidators();
+  const demo = args.flags.has('demo') ? loadDemoScenarios() : undefined;
+  if (!demo) {
+    for (const flag of ['first-fault', 'fault-every']) {
+      if (args.flags.has(flag)) {
+        throw new Error(`--${flag} needs --demo\n${USAGE}`);
+      }
+    }
+  }
+  const firstFault = numberFlag(args, 'first-fault');
+  const faultEvery = numberFlag(args, 'fault-every');
+  if (faultEvery === 0) {
+    throw new Error('--fault-every must be more than 0 seconds');
+  }
+  const scenarios: Scenario[] = [
+    ...(demo ? [demo.scenario] : []),
+    ...args.positional.map(file => loadScenarioFile(userPath(file))),
+  ];
   const speed = numberFlag(args, 'speed') ?? 1;
   const sandbox = await startSandbox({
     scenario: scenarios.length ? mergeScenarios(scenarios) : undefined,
@@ -114,7 +170,8 @@ async function serve(args: Args) {
     adminToken: stringFlag(args, 'admin-token'),
     tls: !args.flags.has('no-tls'),
   });
-  const kubeconfigFile = stringFlag(args, 'kubeconfig');
+  const kubeconfigFlag = stringFlag(args, 'kubeconfig');
+  const kubeconfigFile = kubeconfigFlag ? userPath(kubeconfigFlag) : undefined;
   if (kubeconfigFile) {
     writeFileSync(
       kubeconfigFile,
@@ -133,7 +190,49 @@ async function serve(args: Args) {
         : 'pass --kubeconfig FILE to write a kubeconfig for kubectl',
     ].join('\n'),
   );
+  let stopRotation: (() => void) | undefined;
+  if (demo) {
+    const { cluster } = sandbox;
+    const firstAfterMs = (firstFault ?? 45) * 1000;
+    const everyMs = (faultEvery ?? 300) * 1000;
+    console.log(
+      [
+        `demo: ${demo.faults.length} faults, the first in ${
+          firstAfterMs / 1000
+        }s, then one every ${everyMs / 1000}s (simulated):`,
+        ...demo.faults.map((f, i) => `  ${i + 1}. ${f.id}: ${f.title}`),
+        `play another scenario into the demo with: yarn sandbox inject --server ${
+          sandbox.url
+        } --token ${
+          args.flags.has('admin-token') ? sandbox.adminToken : '<admin token>'
+        } SCENARIO`,
+      ].join('\n'),
+    );
+    stopRotation = startFaultRotation(cluster, demo.faults, {
+      firstAfterMs,
+      everyMs,
+      onInject: ({ fault, count, at, elapsedMs, steps }) =>
+        console.log(
+          `[${new Date(at).toISOString()} ${formatElapsed(elapsedMs)}] fault #${
+            count + 1
+          } injected: ${fault.id} (${
+            fault.title
+          }); ${steps} steps over the next ${formatElapsed(
+            Math.max(0, ...fault.timeline.map(step => step.at)),
+          ).slice(1)}`,
+        ),
+      onError: (error, fault) =>
+        console.error(
+          `[${new Date(cluster.clock.now()).toISOString()} ${formatElapsed(
+            cluster.elapsed(),
+          )}] could not inject ${fault.id}: ${String(
+            (error as Error)?.message ?? error,
+          )}`,
+        ),
+    });
+  }
   const shutdown = async () => {
+    stopRotation?.();
     await sandbox.stop();
     process.exit(0);
   };

@@ -16,7 +16,11 @@ jest.setTimeout(120_000);
 
 const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 
-async function run(scenario: string, seconds: number) {
+async function run(
+  scenario: string,
+  seconds: number,
+  disrupt?: (sandbox: Sandbox, t: number) => void,
+) {
   const sandbox: Sandbox = await startExample(scenario);
   const events: SignalEvent[] = [];
   const metrics = new ScrapeMetricSource({
@@ -41,13 +45,15 @@ async function run(scenario: string, seconds: number) {
   await quiesce(received);
   for (let t = 0; t < seconds; t += 5) {
     await sandbox.advance(5000);
+    disrupt?.(sandbox, t + 5);
     await quiesce(received, 15);
   }
+  const health = monitor.health();
   monitor.stop();
   metrics.stop();
   await sandbox.stop();
   const opened = events.filter(e => e.type === 'opened').map(e => e.signal);
-  return { events, opened, monitor };
+  return { events, opened, health };
 }
 
 const summary = (signals: Signal[]) =>
@@ -99,5 +105,37 @@ describe('telemetry on the sandbox', () => {
   it('stays silent on a healthy rollout with a CronJob', async () => {
     const { opened } = await run('bookstore-healthy-rollout', 900);
     expect(summary(opened)).toEqual([]);
+  });
+
+  it('loses and duplicates nothing when watches drop and versions expire', async () => {
+    const { opened, events, health } = await run(
+      'bookstore-crashloop-after-deploy',
+      300,
+      (sandbox, t) => {
+        if (t % 40 === 0) {
+          // Drop every watch; every other time also expire the versions they
+          // would resume from, so the informers must relist.
+          if (t % 80 === 0) sandbox.cluster.store.compact();
+          sandbox.server.closeWatches();
+        }
+      },
+    );
+    expect(health.relists).toBeGreaterThan(0);
+    expect(opened.some(s => s.detector === 'crash-loop')).toBe(true);
+    const fingerprints = opened.map(s => s.fingerprint);
+    expect(new Set(fingerprints).size).toBe(fingerprints.length);
+    // No signal resolves and reopens because of a relist either.
+    const resolvedThenReopened = events.filter(
+      (e, i) =>
+        e.type === 'opened' &&
+        events
+          .slice(0, i)
+          .some(
+            p =>
+              p.type === 'resolved' &&
+              p.signal.fingerprint === e.signal.fingerprint,
+          ),
+    );
+    expect(resolvedThenReopened).toEqual([]);
   });
 });

@@ -145,10 +145,11 @@ export class Informer {
       error => {
         this.closeWatch = undefined;
         if (this.stopped) return;
-        if (
-          gone ||
-          (error instanceof KubeApiError && error.statusCode === 410)
-        ) {
+        // 410 Gone arrives as an ERROR event in the stream, or as the HTTP
+        // status of the watch request (client-node's Watch sets statusCode).
+        const status = (error as { statusCode?: number } | undefined)
+          ?.statusCode;
+        if (gone || status === 410) {
           this.stats.relists++;
           this.resourceVersion = undefined;
           void this.listAndWatch();
