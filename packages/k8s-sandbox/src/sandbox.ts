@@ -33,6 +33,12 @@ export interface StartSandboxOptions {
   adminToken?: string;
   /** Serve HTTPS on the same port too (kubectl needs it for tokens). */
   tls?: boolean;
+  /**
+   * Epoch ms at which the virtual clock starts; default the scenario epoch
+   * (2025-03-04T00:00:00Z). A real Prometheus scraping the sandbox at wall
+   * speed needs `Date.now()`: it refuses samples from the past.
+   */
+  startTime?: number;
 }
 
 export interface Sandbox {
@@ -86,7 +92,9 @@ export async function startSandbox(
   } else {
     scenario = options.scenario ?? parseScenario(EMPTY_SCENARIO, 'empty.yaml');
   }
-  const clock = new VirtualClock();
+  const clock = new VirtualClock(
+    options.startTime !== undefined ? { start: options.startTime } : {},
+  );
   const cluster = new SimulatedCluster({ scenario, clock });
   await cluster.start();
 

@@ -13,7 +13,9 @@ import type {
   K8sObject,
   WatchedKind,
 } from '@internal/plugin-ai-sre-node';
+import type { Change } from '@internal/plugin-ai-sre-common';
 import { Baselines } from './Baselines';
+import { ChangeTracker } from './changes';
 import { refOf } from './detectors/util';
 import { Informer } from './Informer';
 import { KIND_PATHS } from './kube/kinds';
@@ -41,8 +43,8 @@ export interface ClusterMonitorOptions {
   settings(detector: AiSreDetector): Record<string, number>;
   metrics?: DetectorMetrics;
   emit(event: SignalEvent): void;
-  /** Every cache change, for change tracking. */
-  onChange?(change: CacheChange): void;
+  /** Changes to workloads, config, Services and nodes, as evidence. */
+  emitChange?(change: Change): void;
   logger: LoggerLike;
   /** Seconds between re-evaluations of every object (time windows). */
   resyncSeconds?: number;
@@ -77,6 +79,9 @@ const CONTEXT_KINDS: WatchedKind[] = [
 export class ClusterMonitor {
   readonly cache = new ObjectCache();
   readonly tracker: SignalTracker;
+  readonly changes: ChangeTracker;
+  /** Kinds whose first full list has arrived (adds before it are no changes). */
+  private readonly listed = new Set<string>();
   private readonly informers = new Map<WatchedKind, Informer>();
   private readonly baselines = new Baselines();
   private readonly byKind = new Map<string, AiSreDetector[]>();
@@ -105,6 +110,12 @@ export class ClusterMonitor {
       }
     }
     this.periodic = options.detectors.filter(d => d.evaluatePeriodic);
+    this.changes = new ChangeTracker({
+      cluster: options.cluster,
+      clock: options.clock,
+      cache: this.cache,
+      emit: change => options.emitChange?.(change),
+    });
     this.tracker = new SignalTracker({
       cluster: options.cluster,
       clock: options.clock,
@@ -166,6 +177,7 @@ export class ClusterMonitor {
     for (const informer of this.informers.values()) informer.stop();
     this.informers.clear();
     for (const timer of this.timers.splice(0)) timer.cancel();
+    this.changes.stop();
     this.flushTimer?.cancel();
     this.flushTimer = undefined;
   }
@@ -220,7 +232,9 @@ export class ClusterMonitor {
       kind,
       items.map(item => trimObject(kind, item)),
     );
-    for (const change of changes) this.changed(change);
+    const initial = !this.listed.has(kind);
+    this.listed.add(kind);
+    for (const change of changes) this.changed(change, initial);
   }
 
   private upsert(kind: WatchedKind, object: any): void {
@@ -239,8 +253,10 @@ export class ClusterMonitor {
     if (previous) this.changed({ type: 'deleted', kind, object: previous });
   }
 
-  private changed(change: CacheChange): void {
-    this.options.onChange?.(change);
+  private changed(change: CacheChange, initial = false): void {
+    if (change.kind !== 'Event') {
+      this.changes.observe(change, { initial });
+    }
     const meta = change.object.metadata ?? {};
     if (change.type === 'deleted') {
       for (const detector of this.byKind.get(change.kind) ?? []) {

@@ -125,6 +125,20 @@ describe.each(ids.map(id => [id]))('TelemetryService on %s', databaseId => {
       /Cannot find module/,
     );
 
+    // The rollout that caused it is recorded as a change of the same entity.
+    const changes = await stores.signals.listChanges({ limit: 20 });
+    expect(changes).toContainEqual(
+      expect.objectContaining({
+        kind: 'workload-revision',
+        object: expect.objectContaining({
+          kind: 'Deployment',
+          name: 'catalog-api',
+        }),
+        revision: '2',
+        entityRefs: ['component:default/catalog-api'],
+      }),
+    );
+
     // The first replica stops: the second takes the lease and carries on.
     await first.stop();
     await step(30);

@@ -1,5 +1,5 @@
 import type { Config } from '@backstage/config';
-import { Signal } from '@internal/plugin-ai-sre-common';
+import { Change, Signal } from '@internal/plugin-ai-sre-common';
 import type {
   AiSreClock,
   AiSreDetector,
@@ -223,6 +223,7 @@ export class TelemetryService {
           ) ?? 16_384,
       },
       emit: event => this.enqueue(event),
+      emitChange: change => this.enqueueChange(change),
     });
     try {
       monitor.tracker.restore(
@@ -256,6 +257,32 @@ export class TelemetryService {
       .then(() => this.handle(event))
       .catch(error => {
         this.options.logger.error('Could not record a signal', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      });
+  }
+
+  /** Persists a change (mapped to entities), in order with signals. */
+  private enqueueChange(change: Change): void {
+    this.queue = this.queue
+      .then(async () => {
+        let entityRefs: string[] = [];
+        if (Object.keys(change.labels).length) {
+          try {
+            entityRefs = (
+              await this.options.resolver.resolve(
+                change.labels,
+                change.object.namespace,
+              )
+            ).map(e => e.ref);
+          } catch {
+            // unmapped changes stay visible
+          }
+        }
+        await this.options.signals.insertChange({ ...change, entityRefs });
+      })
+      .catch(error => {
+        this.options.logger.error('Could not record a change', {
           error: error instanceof Error ? error.message : String(error),
         });
       });

@@ -15,6 +15,14 @@ interface PodKey {
   pod: string;
 }
 
+/**
+ * Container series only: real cAdvisor also reports pod-level (cgroup)
+ * series with `container=""` or `"POD"`, which would count usage twice.
+ */
+function containerSeries(series: MetricSeries[]): MetricSeries[] {
+  return series.filter(s => s.labels.container && s.labels.container !== 'POD');
+}
+
 function latestValue(series: MetricSeries): number | undefined {
   const last = series.samples[series.samples.length - 1];
   return last ? last[1] : undefined;
@@ -107,7 +115,7 @@ export const cpuThrottlingDetector: AiSreDetector = {
   defaults: { ratio: 0.25 },
   async evaluatePeriodic(context) {
     if (!context.metrics) return [];
-    const [throttled, periods] = await Promise.all([
+    const [throttledAll, periodsAll] = await Promise.all([
       context.metrics.rate(
         'container_cpu_cfs_throttled_periods_total',
         {},
@@ -115,6 +123,8 @@ export const cpuThrottlingDetector: AiSreDetector = {
       ),
       context.metrics.rate('container_cpu_cfs_periods_total', {}, WINDOW),
     ]);
+    const throttled = containerSeries(throttledAll);
+    const periods = containerSeries(periodsAll);
     const totals = new Map(
       periods.map(s => [
         `${s.labels.namespace}/${s.labels.pod}/${s.labels.container}`,
@@ -175,10 +185,12 @@ export const cpuSpikeDetector: AiSreDetector = {
   defaults: { factor: 2, deviations: 3, minimumCores: 0.05, minSamples: 4 },
   async evaluatePeriodic(context) {
     if (!context.metrics) return [];
-    const usage = await context.metrics.rate(
-      'container_cpu_usage_seconds_total',
-      {},
-      WINDOW,
+    const usage = containerSeries(
+      await context.metrics.rate(
+        'container_cpu_usage_seconds_total',
+        {},
+        WINDOW,
+      ),
     );
     const findings: DetectorFinding[] = [];
     for (const [key, { workload, value, pods }] of byWorkload(context, usage)) {
@@ -232,9 +244,8 @@ export const memorySpikeDetector: AiSreDetector = {
   },
   async evaluatePeriodic(context) {
     if (!context.metrics) return [];
-    const series = await context.metrics.latest(
-      'container_memory_working_set_bytes',
-      {},
+    const series = containerSeries(
+      await context.metrics.latest('container_memory_working_set_bytes', {}),
     );
     const findings: DetectorFinding[] = [];
     for (const s of series) {

@@ -35,7 +35,16 @@ export function sanitizeLabelName(name: string): string {
 export class ExpositionWriter {
   private readonly families = new Map<string, Family>();
 
-  constructor(private readonly timestamp: number) {}
+  private readonly timestamp: number;
+
+  /**
+   * Sample timestamps are whole milliseconds, as the text format requires:
+   * a virtual clock at wall speed sits between milliseconds, and Prometheus
+   * rejects a whole scrape with a fractional timestamp.
+   */
+  constructor(timestamp: number) {
+    this.timestamp = Math.round(timestamp);
+  }
 
   family(name: string, type: Family['type'], help: string): void {
     if (!this.families.has(name)) {
