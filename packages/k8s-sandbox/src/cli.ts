@@ -31,7 +31,7 @@ interface Args {
   positional: string[];
 }
 
-const BOOLEAN_FLAGS = new Set(['rbac', 'help', 'no-tls', 'demo']);
+const BOOLEAN_FLAGS = new Set(['rbac', 'help', 'no-tls', 'demo', 'epoch']);
 
 function parseArgs(argv: string[]): Args {
   const flags = new Map<string, string | true>();
@@ -89,6 +89,8 @@ const USAGE = `Usage:
 
   --speed N            simulated seconds per wall second (default 1)
   --kubeconfig FILE    write an admin kubeconfig (for kubectl) to FILE
+  --epoch              start the clock at the scenario epoch (2025-03-04T00:00:00Z)
+                       instead of now
   --demo               run the demo bookstore (scenarios/demo/bookstore.yaml) and inject
                        the faults of scenarios/demo/faults/ in turn, cycling
   --first-fault S      simulated seconds until the first demo fault (default 45)
@@ -169,6 +171,9 @@ async function serve(args: Args) {
     rbac: args.flags.has('rbac'),
     adminToken: stringFlag(args, 'admin-token'),
     tls: !args.flags.has('no-tls'),
+    // A served cluster lives in the present, as a real one does: clients
+    // compare object times with their own clock. --epoch keeps 2025-03-04.
+    startTime: args.flags.has('epoch') ? undefined : Date.now(),
   });
   const kubeconfigFlag = stringFlag(args, 'kubeconfig');
   const kubeconfigFile = kubeconfigFlag ? userPath(kubeconfigFlag) : undefined;

@@ -125,12 +125,11 @@ export function readClusterTargets(config: Config): ClusterTarget[] {
   for (const cluster of config.getOptionalConfigArray('aiSre.clusters') ?? []) {
     const raw = readCluster(cluster);
     const existing = byName.get(raw.name);
+    const defined = Object.fromEntries(
+      Object.entries(raw).filter(([, value]) => value !== undefined),
+    ) as Partial<RawCluster>;
     const merged: RawCluster = existing
-      ? (Object.fromEntries(
-          Object.entries({ ...existing.raw, ...raw }).filter(
-            ([, v]) => v !== undefined,
-          ),
-        ) as unknown as RawCluster)
+      ? { ...existing.raw, ...defined, name: raw.name }
       : raw;
     if (existing) {
       merged.metrics = { ...existing.raw.metrics, ...raw.metrics };
