@@ -3,6 +3,7 @@ import {
   IncidentSeverity,
   IncidentStatus,
   ListIncidentsResponse,
+  Signal,
 } from '@internal/plugin-ai-sre-common';
 
 /** @public */
@@ -14,6 +15,19 @@ export interface ListIncidentsRequest {
   cursor?: string;
 }
 
+/** @public */
+export interface ListSignalsRequest {
+  entityRef?: string;
+  status?: Array<Signal['status']>;
+  limit?: number;
+}
+
+/** @public */
+export interface ListSignalsResponse {
+  items: Signal[];
+  nextCursor?: string;
+}
+
 /**
  * Client of the AI SRE backend (`/api/ai-sre`).
  *
@@ -21,6 +35,7 @@ export interface ListIncidentsRequest {
  */
 export interface AiSreApi {
   listIncidents(request: ListIncidentsRequest): Promise<ListIncidentsResponse>;
+  listSignals(request: ListSignalsRequest): Promise<ListSignalsResponse>;
 }
 
 /** @public */

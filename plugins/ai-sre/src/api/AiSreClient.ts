@@ -1,7 +1,12 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import { ListIncidentsResponse } from '@internal/plugin-ai-sre-common';
-import { AiSreApi, ListIncidentsRequest } from './AiSreApi';
+import {
+  AiSreApi,
+  ListIncidentsRequest,
+  ListSignalsRequest,
+  ListSignalsResponse,
+} from './AiSreApi';
 
 /** @public */
 export class AiSreClient implements AiSreApi {
@@ -25,6 +30,14 @@ export class AiSreClient implements AiSreApi {
     if (request.limit) params.append('limit', String(request.limit));
     if (request.cursor) params.append('cursor', request.cursor);
     return this.get(`/incidents?${params}`);
+  }
+
+  async listSignals(request: ListSignalsRequest): Promise<ListSignalsResponse> {
+    const params = new URLSearchParams();
+    if (request.entityRef) params.append('entityRef', request.entityRef);
+    for (const status of request.status ?? []) params.append('status', status);
+    if (request.limit) params.append('limit', String(request.limit));
+    return this.get(`/signals?${params}`);
   }
 
   private async get<T>(path: string): Promise<T> {

@@ -1,3 +1,8 @@
 export { aiSreApiRef } from './AiSreApi';
-export type { AiSreApi, ListIncidentsRequest } from './AiSreApi';
+export type {
+  AiSreApi,
+  ListIncidentsRequest,
+  ListSignalsRequest,
+  ListSignalsResponse,
+} from './AiSreApi';
 export { AiSreClient } from './AiSreClient';

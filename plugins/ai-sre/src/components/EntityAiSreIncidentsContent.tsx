@@ -11,6 +11,7 @@ import {
   MissingAnnotationState,
 } from './EntityStates';
 import { durationBetween, relativeTime } from './format';
+import { EntitySignals } from './EntitySignals';
 import { SeverityChip, StatusChip } from './SeverityChip';
 import { useEntityIncidents } from './useEntityIncidents';
 
@@ -67,19 +68,25 @@ export function EntityAiSreIncidentsContent() {
   const incidents = value?.items ?? [];
   if (incidents.length === 0) {
     return (
-      <EmptyState
-        missing="data"
-        title="No incidents"
-        description={`No incident has been recorded for ${entity.metadata.name}. Incidents appear here when a problem with its Kubernetes workloads is detected.`}
-      />
+      <>
+        <EmptyState
+          missing="data"
+          title="No incidents"
+          description={`No incident has been recorded for ${entity.metadata.name}. Incidents appear here when a problem with its Kubernetes workloads is detected.`}
+        />
+        <EntitySignals />
+      </>
     );
   }
   return (
-    <Table<Incident>
-      title="Incidents"
-      options={{ paging: incidents.length > 20, pageSize: 20, search: false }}
-      columns={columns}
-      data={incidents}
-    />
+    <>
+      <Table<Incident>
+        title="Incidents"
+        options={{ paging: incidents.length > 20, pageSize: 20, search: false }}
+        columns={columns}
+        data={incidents}
+      />
+      <EntitySignals />
+    </>
   );
 }

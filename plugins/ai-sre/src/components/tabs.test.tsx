@@ -7,7 +7,7 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { Incident } from '@internal/plugin-ai-sre-common';
+import { Incident, Signal } from '@internal/plugin-ai-sre-common';
 import { screen } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -56,12 +56,38 @@ const incident: Incident = {
   updatedAt: '2025-03-04T00:02:10.000Z',
 };
 
+const signal: Signal = {
+  schemaVersion: 1,
+  id: 'sig-1',
+  fingerprint: 'fp',
+  detector: 'image-pull',
+  severity: 'high',
+  cluster: 'sandbox',
+  object: { kind: 'Pod', namespace: 'bookstore', name: 'web-7d9f-abcde' },
+  ownerChain: [],
+  workload: { kind: 'Deployment', namespace: 'bookstore', name: 'web' },
+  labels: {},
+  reason: 'ImagePullBackOff',
+  message: 'Image ghcr.io/example-bokstore/web:3.3.0 cannot be pulled',
+  status: 'active',
+  firstSeen: '2025-03-04T00:01:00.000Z',
+  lastSeen: '2025-03-04T00:02:00.000Z',
+  resolvedAt: null,
+  count: 4,
+  evidence: { fields: {}, events: [], logs: [], metrics: [] },
+  entityRefs: ['component:default/catalog-api'],
+};
+
 /** The requests the tabs made, to assert on their query strings. */
 let requests: URL[] = [];
 
-function respondWith(items: Incident[] | 'error') {
+function respondWith(items: Incident[] | 'error', signals: Signal[] = []) {
   requests = [];
   server.use(
+    http.get(`${baseUrl}/signals`, ({ request }) => {
+      requests.push(new URL(request.url));
+      return HttpResponse.json({ items: signals });
+    }),
     http.get(`${baseUrl}/incidents`, ({ request }) => {
       requests.push(new URL(request.url));
       if (items === 'error') {
@@ -101,7 +127,10 @@ describe('Incidents tab', () => {
     expect(screen.getByText('bad-deploy')).toBeInTheDocument();
     expect(screen.getByText('high')).toBeInTheDocument();
     expect(screen.getByText('30s')).toBeInTheDocument(); // time to detect
-    expect(requests[0].searchParams.get('entityRef')).toBe(
+    const incidentRequest = requests.find(r =>
+      r.pathname.endsWith('/incidents'),
+    );
+    expect(incidentRequest?.searchParams.get('entityRef')).toBe(
       'component:default/catalog-api',
     );
   });
@@ -110,6 +139,23 @@ describe('Incidents tab', () => {
     respondWith([]);
     await renderTab(<EntityAiSreIncidentsContent />);
     expect(await screen.findByText('No incidents')).toBeInTheDocument();
+    expect(
+      await screen.findByText(/No signals detected on this entity/),
+    ).toBeInTheDocument();
+  });
+
+  it('shows the signals telemetry detected on the entity', async () => {
+    respondWith([], [signal]);
+    await renderTab(<EntityAiSreIncidentsContent />);
+    expect(await screen.findByText('Detected signals')).toBeInTheDocument();
+    expect(screen.getByText(signal.message)).toBeInTheDocument();
+    expect(
+      screen.getByText('Pod/bookstore/web-7d9f-abcde'),
+    ).toBeInTheDocument();
+    const signalRequest = requests.find(r => r.pathname.endsWith('/signals'));
+    expect(signalRequest?.searchParams.get('entityRef')).toBe(
+      'component:default/catalog-api',
+    );
   });
 
   it('shows the backend error', async () => {
@@ -160,11 +206,11 @@ describe('Approvals tab', () => {
     await renderTab(<EntityAiSreApprovalsContent />);
     expect(await screen.findByText('No pending approvals')).toBeInTheDocument();
     expect(screen.getByText(/has 1 open incident,/)).toBeInTheDocument();
-    expect(requests[0].searchParams.getAll('status')).toEqual([
-      'open',
-      'acknowledged',
-      'mitigating',
-    ]);
+    expect(
+      requests
+        .find(r => r.pathname.endsWith('/incidents'))
+        ?.searchParams.getAll('status'),
+    ).toEqual(['open', 'acknowledged', 'mitigating']);
   });
 
   it('says there is nothing to decide without open incidents', async () => {
