@@ -1,5 +1,13 @@
 import type { Benchmark } from './harness';
 import { watchFanout } from './sandbox.watch_fanout';
+import { telemetryHeapPerPod } from './telemetry.heap_per_pod';
+import { telemetrySignalLatency } from './telemetry.signal_latency_p99';
+import { telemetryThroughput } from './telemetry.throughput';
 
 /** Every benchmark `yarn bench` knows, in the order they run. */
-export const benchmarks: Benchmark[] = [watchFanout];
+export const benchmarks: Benchmark[] = [
+  watchFanout,
+  telemetryThroughput,
+  telemetryHeapPerPod,
+  telemetrySignalLatency,
+];

@@ -134,6 +134,7 @@ export const aiSrePlugin = createBackendPlugin({
             ),
             detectors: () => detectors.list(),
             clusters: () => telemetry.health(),
+            dependencies: () => telemetry.dependencies(),
             ingest: signals => telemetry.ingest(signals),
             alertmanagerSecret: config.getOptionalString(
               'aiSre.alertmanager.sharedSecret',

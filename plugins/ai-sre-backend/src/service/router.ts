@@ -45,6 +45,8 @@ export interface RouterOptions {
   signals: SignalStore;
   /** Per-cluster connection health. */
   clusters: () => unknown[];
+  /** The inferred service dependency graph. */
+  dependencies: () => Promise<unknown[]>;
   /** Records signals that arrive from outside (Alertmanager). */
   ingest: (signals: Signal[]) => Promise<void>;
   /** The shared secret Alertmanager sends; the route is closed without one. */
@@ -174,6 +176,16 @@ export async function createRouter(
       );
     }
     res.json({ items: options.clusters() });
+  });
+
+  router.get('/dependencies', async (req, res) => {
+    const filter = await readFilter(req);
+    if (filter) {
+      throw new NotAllowedError(
+        'The dependency graph needs unconditional read access',
+      );
+    }
+    res.json({ items: await options.dependencies() });
   });
 
   router.post('/alerts/alertmanager', async (req, res) => {

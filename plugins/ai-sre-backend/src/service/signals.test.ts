@@ -166,6 +166,36 @@ describe('GET /clusters', () => {
   });
 });
 
+describe('GET /dependencies', () => {
+  it('answers an empty graph without clusters, and 403 to those denied', async () => {
+    const { server } = await start();
+    const res = await request(server)
+      .get('/api/ai-sre/dependencies')
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ items: [] });
+    const denied = await start({
+      features: [
+        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+      ],
+    });
+    expect(
+      (
+        await request(denied.server)
+          .get('/api/ai-sre/dependencies')
+          .set('Authorization', mockCredentials.user.header())
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await request(denied.server)
+          .get('/api/ai-sre/dependencies')
+          .set('Authorization', mockCredentials.none.header())
+      ).status,
+    ).toBe(401);
+  });
+});
+
 describe('POST /alerts/alertmanager', () => {
   it('is closed without a configured shared secret', async () => {
     const { server } = await start();

@@ -139,6 +139,17 @@ describe.each(ids.map(id => [id]))('TelemetryService on %s', databaseId => {
       }),
     );
 
+    // The dependency graph read from the cluster: web calls catalog-api.
+    const dependencies = await first.dependencies();
+    expect(dependencies).toContainEqual(
+      expect.objectContaining({
+        from: expect.objectContaining({ kind: 'Deployment', name: 'web' }),
+        fromEntityRefs: ['component:default/web'],
+        toEntityRefs: ['component:default/catalog-api'],
+        evidence: 'env CATALOG_URL',
+      }),
+    );
+
     // The first replica stops: the second takes the lease and carries on.
     await first.stop();
     await step(30);

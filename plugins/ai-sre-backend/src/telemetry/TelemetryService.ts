@@ -11,6 +11,7 @@ import { LeaseStore } from '../store/LeaseStore';
 import { SignalStore } from '../store/SignalStore';
 import { ClusterMonitor, LoggerLike } from './ClusterMonitor';
 import { ClusterTarget, readClusterTargets } from './clusters';
+import { inferDependencies } from './dependencies';
 import { KubeClient } from './kube/KubeClient';
 import { PrometheusMetricSource } from './metrics/PrometheusMetricSource';
 import { ScrapeMetricSource } from './metrics/ScrapeMetricSource';
@@ -100,6 +101,36 @@ export class TelemetryService {
       metrics: metricSourceKind(running.target),
       ...(running.monitor ? { status: running.monitor.health() } : {}),
     }));
+  }
+
+  /**
+   * The service dependency graph inferred from each watched cluster (env
+   * values, ConfigMaps, commands naming Services), with the catalog
+   * entities of both ends.
+   */
+  async dependencies() {
+    const out = [];
+    for (const running of this.clusters.values()) {
+      const monitor = running.monitor;
+      if (!monitor) continue;
+      for (const edge of inferDependencies(monitor.cache)) {
+        const entitiesOf = async (ref: typeof edge.from) => {
+          const placement = monitor.place(ref);
+          return (
+            await this.options.resolver.resolve(placement.labels, ref.namespace)
+          ).map(e => e.ref);
+        };
+        out.push({
+          cluster: running.target.name,
+          ...edge,
+          fromEntityRefs: await entitiesOf(edge.from),
+          toEntityRefs: [
+            ...new Set((await Promise.all(edge.to.map(entitiesOf))).flat()),
+          ],
+        });
+      }
+    }
+    return out;
   }
 
   monitor(cluster: string): ClusterMonitor | undefined {
