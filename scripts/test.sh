@@ -8,6 +8,7 @@
 # those tests are skipped, and each prints a line starting with SKIPPED.
 # Set AI_SRE_REQUIRE_SERVICES=postgres,prometheus to make a missing service an
 # error instead (CI does).
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 ensure_dependencies
 cd "$AI_SRE_ROOT"
