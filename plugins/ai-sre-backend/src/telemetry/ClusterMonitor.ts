@@ -93,6 +93,8 @@ export class ClusterMonitor {
   private flushTimer?: AiSreTimer;
   private readonly timers: AiSreTimer[] = [];
   private running = false;
+  /** `[time, API requests so far]`, sampled at each resync, for a rate. */
+  private readonly requestSamples: Array<[number, number]> = [];
   readonly stats = {
     evaluations: 0,
     detectorErrors: 0,
@@ -189,11 +191,20 @@ export class ClusterMonitor {
       ...informer.stats,
     }));
     const lastEventAt = Math.max(0, ...informers.map(i => i.lastEventAt ?? 0));
+    const now = this.options.clock.now();
+    const first = this.requestSamples[0];
+    const elapsedMinutes = first ? (now - first[0]) / 60_000 : 0;
     return {
       cluster: this.options.cluster,
       synced: informers.length > 0 && informers.every(i => i.synced),
       watches: informers.length,
       apiRequests: this.options.client.requests,
+      apiRequestsPerMinute:
+        first && elapsedMinutes > 0
+          ? Math.round(
+              ((this.options.client.requests - first[1]) / elapsedMinutes) * 10,
+            ) / 10
+          : null,
       lastEventAt: lastEventAt ? new Date(lastEventAt).toISOString() : null,
       errors: informers.reduce((sum, i) => sum + i.errors, 0),
       relists: informers.reduce((sum, i) => sum + i.relists, 0),
@@ -339,6 +350,12 @@ export class ClusterMonitor {
   }
 
   private resync(): void {
+    this.requestSamples.push([
+      this.options.clock.now(),
+      this.options.client.requests,
+    ]);
+    // A rate over the last few minutes.
+    while (this.requestSamples.length > 10) this.requestSamples.shift();
     for (const kind of this.byKind.keys()) {
       for (const object of this.cache.list(kind)) this.evaluate(kind, object);
     }

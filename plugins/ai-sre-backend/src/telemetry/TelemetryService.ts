@@ -1,4 +1,5 @@
 import type { Config } from '@backstage/config';
+import type { Meter } from '@opentelemetry/api';
 import { Change, Signal } from '@internal/plugin-ai-sre-common';
 import type {
   AiSreClock,
@@ -12,6 +13,7 @@ import { SignalStore } from '../store/SignalStore';
 import { ClusterMonitor, LoggerLike } from './ClusterMonitor';
 import { ClusterTarget, readClusterTargets } from './clusters';
 import { inferDependencies } from './dependencies';
+import { registerSelfMetrics } from './selfMetrics';
 import { KubeClient } from './kube/KubeClient';
 import { PrometheusMetricSource } from './metrics/PrometheusMetricSource';
 import { ScrapeMetricSource } from './metrics/ScrapeMetricSource';
@@ -34,6 +36,8 @@ export interface TelemetryServiceOptions {
   /** Overrides the cluster list (tests). */
   targets?: ClusterTarget[];
   leaseTtlMs?: number;
+  /** Where self-metrics go; default the global OpenTelemetry meter. */
+  meter?: Meter;
 }
 
 interface Running {
@@ -61,6 +65,11 @@ export class TelemetryService {
   }
 
   start(): void {
+    registerSelfMetrics(
+      () => this.health(),
+      () => this.options.clock.now(),
+      this.options.meter,
+    );
     for (const target of this.targets()) {
       const running: Running = { target, holding: false };
       this.clusters.set(target.name, running);
