@@ -66,6 +66,14 @@ export interface Config {
       };
       /** Bounds of log captures. */
       logs?: { tailLines?: number; limitBytes?: number };
+      /**
+       * Namespaces (or `*`) where the values of Secrets are read, when a
+       * log is captured, to redact them exactly wherever they appear. Needs
+       * RBAC to list Secrets there; the values are never stored. Elsewhere
+       * only credential shapes (tokens, keys, passwords, connection
+       * strings) are redacted.
+       */
+      secretValues?: { namespaces?: string[] };
     };
     alertmanager?: {
       /**

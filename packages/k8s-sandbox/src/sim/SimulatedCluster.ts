@@ -138,6 +138,24 @@ export class SimulatedCluster {
         ? []
         : manifestValidator(obj),
     );
+    // As the API server does: a Secret's stringData is merged into data
+    // (base64) on write and never stored or served.
+    this.store.addAdmissionHook(req => {
+      const object = req.object as
+        | (KubeObject & {
+            stringData?: Record<string, string>;
+            data?: Record<string, string>;
+          })
+        | undefined;
+      if (req.resource.kind !== 'Secret' || !object?.stringData) return;
+      object.data = { ...(object.data ?? {}) };
+      for (const [key, value] of Object.entries(object.stringData)) {
+        object.data[key] = Buffer.from(String(value), 'utf8').toString(
+          'base64',
+        );
+      }
+      delete object.stringData;
+    });
     this.events = new EventRecorder(this.store, this.clock);
     this.overrides = new Overrides(this.scenario.images);
     const agentsRef = () => this.agents;

@@ -49,8 +49,11 @@ export interface ClusterMonitorOptions {
   /** Seconds between re-evaluations of every object (time windows). */
   resyncSeconds?: number;
   logCapture?: { tailLines: number; limitBytes: number };
-  /** Exact secret values to redact from captured logs (namespace -> values). */
-  knownSecrets?(namespace: string): string[];
+  /**
+   * Exact secret values to redact from captured logs, for namespaces where
+   * the adopter granted Secret read (namespace -> values).
+   */
+  knownSecrets?(namespace: string): Promise<string[]>;
 }
 
 /** Kinds read only for changes and dependencies, not by detectors. */
@@ -431,7 +434,16 @@ export class ClusterMonitor {
     void (async () => {
       const logs: EvidenceLog[] = [];
       for (const request of requests) {
-        const secrets = this.options.knownSecrets?.(request.namespace) ?? [];
+        let secrets: string[] = [];
+        try {
+          secrets =
+            (await this.options.knownSecrets?.(request.namespace)) ?? [];
+        } catch (error) {
+          this.options.logger.warn(
+            `Could not read the Secrets of ${request.namespace} for redaction`,
+            { error: error instanceof Error ? error.message : String(error) },
+          );
+        }
         for (const previous of request.previous ? [true, false] : [false]) {
           try {
             const text = await this.options.client.readLog({

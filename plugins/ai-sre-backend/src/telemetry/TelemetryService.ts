@@ -264,6 +264,7 @@ export class TelemetryService {
       },
       emit: event => this.enqueue(event),
       emitChange: change => this.enqueueChange(change),
+      knownSecrets: namespace => this.secretValues(client, namespace),
     });
     try {
       monitor.tracker.restore(
@@ -282,6 +283,35 @@ export class TelemetryService {
     monitor.start();
     running.scraper?.start();
     this.options.logger.info(`Watching cluster ${target.name}`);
+  }
+
+  /**
+   * Values of the Secrets in a namespace, to redact exactly, only where the
+   * adopter granted it (`aiSre.telemetry.secretValues.namespaces`, and the
+   * RBAC to read Secrets there). Read when needed, never stored.
+   */
+  private async secretValues(
+    client: KubeClient,
+    namespace: string,
+  ): Promise<string[]> {
+    const granted =
+      this.options.config.getOptionalStringArray(
+        'aiSre.telemetry.secretValues.namespaces',
+      ) ?? [];
+    if (!granted.includes(namespace) && !granted.includes('*')) return [];
+    const list = await client.getJson(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+    );
+    const values: string[] = [];
+    for (const secret of list?.items ?? []) {
+      for (const encoded of Object.values<string>(secret.data ?? {})) {
+        values.push(Buffer.from(encoded, 'base64').toString('utf8'));
+      }
+      for (const plain of Object.values<string>(secret.stringData ?? {})) {
+        values.push(plain);
+      }
+    }
+    return values;
   }
 
   private stopMonitor(running: Running): void {
