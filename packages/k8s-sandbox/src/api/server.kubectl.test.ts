@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTool } from '../testUtils/services';
 import { buildKubeconfig } from './kubeconfig';
 import {
   ADMIN_TOKEN,
@@ -10,8 +11,9 @@ import {
   startServer,
 } from './testUtils';
 
-const KUBECTL = '/usr/bin/kubectl';
-const describeIf = existsSync(KUBECTL) ? describe : describe.skip;
+const KUBECTL =
+  requireTool('kubectl', ['/usr/bin/kubectl', '/usr/local/bin/kubectl']) ?? '';
+const describeIf = KUBECTL ? describe : describe.skip;
 
 type Started = Awaited<ReturnType<typeof startServer>>;
 
