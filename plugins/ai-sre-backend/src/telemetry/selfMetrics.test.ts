@@ -5,13 +5,13 @@ describe('registerSelfMetrics', () => {
   it('reports per-cluster health as observations', () => {
     let callback: ((result: any) => void) | undefined;
     const instruments: string[] = [];
+    const instrument = (name: string) => {
+      instruments.push(name);
+      return { name };
+    };
     const meter = {
-      createObservableGauge: (name: string) => (
-        instruments.push(name), { name }
-      ),
-      createObservableCounter: (name: string) => (
-        instruments.push(name), { name }
-      ),
+      createObservableGauge: instrument,
+      createObservableCounter: instrument,
       addBatchObservableCallback: (cb: (result: any) => void) => {
         callback = cb;
       },

@@ -193,7 +193,12 @@ export const cpuSpikeDetector: AiSreDetector = {
       ),
     );
     const findings: DetectorFinding[] = [];
-    for (const [key, { workload, value, pods }] of byWorkload(context, usage)) {
+    for (const [key, { workload, value: total, pods }] of byWorkload(
+      context,
+      usage,
+    )) {
+      // Per replica: more replicas at the same load are no spike.
+      const value = total / Math.max(1, pods.length);
       const { anomalous, mean } = anomaly(context, `cpu:${key}`, value, {
         factor: context.settings.factor,
         deviations: context.settings.deviations,
@@ -206,13 +211,18 @@ export const cpuSpikeDetector: AiSreDetector = {
         reason: 'CPUAboveBaseline',
         message: `${workload.kind} ${workload.name} uses ${value.toFixed(
           2,
-        )} CPU cores, ${(value / (mean || 1)).toFixed(1)}x its baseline of ${(
-          mean ?? 0
-        ).toFixed(2)}`,
-        fields: { cores: value, baselineCores: mean, pods },
+        )} CPU cores per replica, ${(value / (mean || 1)).toFixed(
+          1,
+        )}x its baseline of ${(mean ?? 0).toFixed(2)}`,
+        fields: {
+          coresPerReplica: value,
+          cores: total,
+          baselineCores: mean,
+          pods,
+        },
         metrics: [
           {
-            name: 'sum(rate(container_cpu_usage_seconds_total[2m]))',
+            name: 'sum(rate(container_cpu_usage_seconds_total[2m])) / replicas',
             labels: { workload: key },
             samples: [[context.now(), value]],
             threshold: mean,

@@ -432,6 +432,24 @@ export const probeFailureDetector: AiSreDetector = {
       }
       const spec = probeSpec(pod, type);
       const probe = spec?.probe ?? {};
+      // Only failures that are still happening: the last one within a few
+      // probe periods. A readiness probe that failed while a slow app
+      // started, and passes now that the pod is Ready, is no problem.
+      const period = probe.periodSeconds ?? 10;
+      const threshold = probe.failureThreshold ?? 3;
+      const lastFailure = Math.max(
+        ...matching.map(
+          event =>
+            parseTime(event.lastTimestamp) ?? parseTime(event.eventTime) ?? 0,
+        ),
+      );
+      const recent =
+        secondsSince(context, lastFailure) <=
+        Math.max(60, 2 * period * threshold);
+      const ready = condition(pod, 'Ready')?.status === 'True';
+      if (!recent || (type === 'Readiness' && ready)) {
+        continue;
+      }
       findings.push({
         object: podRef(pod),
         key: type.toLowerCase(),
