@@ -5,13 +5,13 @@ describe('registerSelfMetrics', () => {
   it('reports per-cluster health as observations', () => {
     let callback: ((result: any) => void) | undefined;
     const instruments: string[] = [];
-    const instrument = (name: string) => {
+    const create = (name: string) => {
       instruments.push(name);
       return { name };
     };
     const meter = {
-      createObservableGauge: instrument,
-      createObservableCounter: instrument,
+      createObservableGauge: create,
+      createObservableCounter: create,
       addBatchObservableCallback: (cb: (result: any) => void) => {
         callback = cb;
       },
