@@ -50,6 +50,12 @@ export interface Config {
         scrapeUrl?: string;
         /** Seconds between scrapes; default 15. */
         scrapeIntervalSeconds?: number;
+        /**
+         * Without `prometheusUrl` or `scrapeUrl`, CPU and memory usage come
+         * from the cluster's metrics.k8s.io (metrics-server); false turns
+         * that off. Default true.
+         */
+        metricsServer?: boolean;
       };
     }>;
     /** Watch the Kubernetes plugin's config clusters too; default true. */

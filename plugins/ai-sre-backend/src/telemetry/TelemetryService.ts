@@ -15,6 +15,7 @@ import { ClusterTarget, readClusterTargets } from './clusters';
 import { inferDependencies } from './dependencies';
 import { registerSelfMetrics } from './selfMetrics';
 import { KubeClient } from './kube/KubeClient';
+import { MetricsServerSource } from './metrics/MetricsServerSource';
 import { PrometheusMetricSource } from './metrics/PrometheusMetricSource';
 import { ScrapeMetricSource } from './metrics/ScrapeMetricSource';
 import { SignalEvent } from './SignalTracker';
@@ -205,6 +206,13 @@ export class TelemetryService {
         },
       });
       return running.scraper;
+    }
+    if (kubeConfig && metrics.metricsServer !== false) {
+      // No Prometheus, no scrape endpoint: usage from metrics.k8s.io.
+      return new MetricsServerSource(
+        new KubeClient(kubeConfig),
+        this.options.clock,
+      );
     }
     return undefined;
   }

@@ -6,6 +6,8 @@ export interface ClusterMetricsConfig {
   prometheusSelector?: Record<string, string>;
   scrapeUrl?: string;
   scrapeIntervalSeconds?: number;
+  /** Read usage from metrics.k8s.io when nothing else is set; default true. */
+  metricsServer?: boolean;
 }
 
 /** A cluster as telemetry knows it: watchable with a KubeConfig, or why not. */
