@@ -427,10 +427,66 @@ export const errorRateDetector: AiSreDetector = {
   },
 };
 
+/** A volume close to full (kubelet volume stats). */
+export const pvcFillingDetector: AiSreDetector = {
+  id: 'pvc-filling',
+  title: 'Volume filling up',
+  description:
+    'A PersistentVolumeClaim is nearly full, by the kubelet volume stats.',
+  reads: ['Metric'],
+  severity: 'medium',
+  debounceSeconds: 60,
+  resolveSeconds: 120,
+  intervalSeconds: 30,
+  defaults: { ratio: 0.9 },
+  async evaluatePeriodic(context) {
+    if (!context.metrics) return [];
+    const [used, capacity] = await Promise.all([
+      context.metrics.latest('kubelet_volume_stats_used_bytes', {}),
+      context.metrics.latest('kubelet_volume_stats_capacity_bytes', {}),
+    ]);
+    const capacities = new Map(
+      capacity.map(s => [
+        `${s.labels.namespace}/${s.labels.persistentvolumeclaim}`,
+        latestValue(s) ?? 0,
+      ]),
+    );
+    const findings: DetectorFinding[] = [];
+    for (const s of used) {
+      const { namespace, persistentvolumeclaim: claim } = s.labels;
+      if (!namespace || !claim) continue;
+      const total = capacities.get(`${namespace}/${claim}`) ?? 0;
+      const value = latestValue(s) ?? 0;
+      if (total <= 0 || value / total < context.settings.ratio) continue;
+      const pvc = context.get('PersistentVolumeClaim', namespace, claim);
+      findings.push({
+        object: pvc
+          ? refOf(pvc)
+          : { kind: 'PersistentVolumeClaim', namespace, name: claim },
+        reason: 'VolumeNearlyFull',
+        message: `Volume claim ${claim} is ${Math.round(
+          (value / total) * 100,
+        )}% full (${formatBytes(value)} of ${formatBytes(total)})`,
+        fields: { usedBytes: value, capacityBytes: total },
+        metrics: [
+          {
+            name: 'kubelet_volume_stats_used_bytes / kubelet_volume_stats_capacity_bytes',
+            labels: s.labels,
+            samples: [[context.now(), value / total]],
+            threshold: context.settings.ratio,
+          },
+        ],
+      });
+    }
+    return findings;
+  },
+};
+
 export const metricDetectors = [
   cpuThrottlingDetector,
   cpuSpikeDetector,
   memorySpikeDetector,
   latencyDetector,
   errorRateDetector,
+  pvcFillingDetector,
 ];
