@@ -21,3 +21,4 @@ export async function createStores(database: DatabaseService): Promise<Stores> {
     leases: new LeaseStore(client),
   };
 }
+export * from './checkpoint';
