@@ -13,10 +13,9 @@ describe('MetricsServerSource', () => {
         new KubeClient(kubeConfigOf(sandbox)),
         clockOf(sandbox.clock),
       );
-      const memory = await source.latest(
-        'container_memory_working_set_bytes',
-        { namespace: 'bookstore' },
-      );
+      const memory = await source.latest('container_memory_working_set_bytes', {
+        namespace: 'bookstore',
+      });
       const postgres = memory.find(s => s.labels.pod === 'postgres-0');
       expect(postgres?.labels.container).toBe('pg');
       // The image starts at 410Mi of working set.
