@@ -214,7 +214,12 @@ const BUILTIN: Record<string, Def[]> = {
       sub: [STATUS('PodDisruptionBudget')],
     },
   ],
-  'networking.k8s.io/v1': [{ kind: 'NetworkPolicy', shortNames: ['netpol'] }],
+  'networking.k8s.io/v1': [
+    { kind: 'NetworkPolicy', shortNames: ['netpol'] },
+    // Stored and served (the Kubernetes plugin lists them); no controller.
+    { kind: 'Ingress', shortNames: ['ing'], sub: [STATUS('Ingress')] },
+    { kind: 'IngressClass', namespaced: false },
+  ],
   'scheduling.k8s.io/v1': [
     { kind: 'PriorityClass', shortNames: ['pc'], namespaced: false },
   ],
