@@ -90,5 +90,109 @@ export interface Config {
        */
       sharedSecret?: string;
     };
+    /**
+     * The deterministic safety policy every fix plan passes before anything
+     * runs. Defaults: every change needs a human's approval; auto-execution
+     * is off until turned on here.
+     */
+    policy?: {
+      autoExecute?: {
+        /** Run allowed plans without a human; default false. */
+        enabled?: boolean;
+        /** Least root-cause confidence (0..1) to act without a human; default 0.8. */
+        minConfidence?: number;
+        /**
+         * Actions auto-execution may run; default restart-workload,
+         * delete-pod, cordon-node, suspend-cronjob, notify-owner, monitor.
+         */
+        actions?: string[];
+      };
+      requireApproval?: {
+        /** Catalog lifecycles needing approval for any change; default ['production']. */
+        lifecycles?: string[];
+        /** Target kinds (or a Pod owned by one) needing approval; default ['StatefulSet', 'Node']. */
+        kinds?: string[];
+        /** Namespaces (exact, or a prefix ending in `*`) needing approval; default none. */
+        namespaces?: string[];
+        /** Actions that always need approval; default none. */
+        actions?: string[];
+        /** Plan-step risks needing approval; default ['high']. */
+        risks?: Array<'low' | 'medium' | 'high'>;
+        /** A change for an incident without a catalog entity needs approval; default true. */
+        unknownEntity?: boolean;
+      };
+      /** Actions that may run at all; default the whole allow-list. */
+      allowedActions?: string[];
+      blastRadius?: {
+        /** Replicas a plan may add or remove (scale, autoscaler bounds); default 10. */
+        maxReplicasChanged?: number;
+        /** Pods a plan may restart, evict or delete; default 25. */
+        maxPodsRestarted?: number;
+        /** Distinct nodes a plan may cordon or drain; default 1. */
+        maxNodesTouched?: number;
+        /** Above a limit: `ask-human` (default) or `refuse`. */
+        onExceed?: 'ask-human' | 'refuse';
+      };
+      rateLimits?: {
+        /** Cluster changes per entity per rolling hour, the plan included; default 3. */
+        actionsPerEntityPerHour?: number;
+        /** Retries after the first attempt for one incident; default 2. */
+        maxRetries?: number;
+      };
+      /** Never auto-execute; approved steps run as server-side dry-runs only; default false. */
+      dryRun?: boolean;
+      killSwitch?: {
+        /** Stops every execution; default false. */
+        global?: boolean;
+        /** Entity refs nothing may be executed for. */
+        entities?: string[];
+      };
+      /**
+       * Planned work: signals are recorded, no incident, notification or
+       * execution. Either `start`/`end` (ISO 8601) or `weekly` (UTC).
+       */
+      maintenanceWindows?: Array<{
+        name?: string;
+        entityRefs?: string[];
+        /** Namespaces, exact or a prefix ending in `*`; `*` for all. */
+        namespaces?: string[];
+        clusters?: string[];
+        start?: string;
+        end?: string;
+        weekly?: {
+          /** mon, tue, wed, thu, fri, sat, sun */
+          days: string[];
+          /** HH:MM UTC, inclusive. */
+          from: string;
+          /** HH:MM UTC, exclusive; at or before `from` means the next day. */
+          to: string;
+        };
+        reason?: string;
+      }>;
+      /** Known noise: matching signals are recorded, no incident or notification. */
+      suppressions?: Array<{
+        detector?: string;
+        entityRef?: string;
+        namespace?: string;
+        cluster?: string;
+        reason?: string;
+        /** ISO 8601; the rule lapses then. */
+        until?: string;
+      }>;
+      approval?: {
+        /** A pending approval expires after this many minutes; default 60. */
+        expiresAfterMinutes?: number;
+        /** Group or user ref to escalate an unanswered approval to. */
+        escalateTo?: string;
+        /** Minutes before escalating. */
+        escalateAfterMinutes?: number;
+        secondApprover?: {
+          /** A plan a human adjusted needs a second approver; default true ... */
+          forAdjustedPlans?: boolean;
+          /** ... for entities with these lifecycles; default ['production']. */
+          lifecycles?: string[];
+        };
+      };
+    };
   };
 }
