@@ -1,0 +1,285 @@
+import type { PlanStep } from './types';
+import {
+  Annotation,
+  BaseCheckpointSaver,
+  END,
+  interrupt,
+  START,
+  StateGraph,
+} from '@langchain/langgraph';
+import type { PolicyConfig, PolicyDecision } from '../policy';
+import { decide } from '../policy';
+import { suppressed } from '../policy/suppression';
+import { isIncident } from './grouping';
+import { planFix } from './planner';
+import { rankRootCauses } from './rootCause';
+import type { Hypothesis, ReasoningContext, SignalGroup } from './types';
+
+/** What a person answers to an approval request. */
+export interface ApprovalAnswer {
+  approved: boolean;
+  by: string;
+  comment?: string;
+}
+
+/** Runs approved or auto-executed plans; the execution layer implements it. */
+export interface Executor {
+  execute(
+    incidentId: string,
+    plan: PlanStep[],
+    options: { dryRun: boolean },
+  ): Promise<{
+    status: 'succeeded' | 'failed' | 'rolled-back';
+    details: string;
+  }>;
+}
+
+/** One agent step as recorded for the agent trace. */
+export interface TraceEntry {
+  node: string;
+  input: string;
+  output: string;
+  durationMs: number;
+}
+
+export interface WorkflowDependencies {
+  policy: PolicyConfig;
+  /** Epoch ms from the injected clock. */
+  now(): number;
+  executor?: Executor;
+  /** Receives every node's input summary, output and duration. */
+  trace?(incidentId: string, entry: TraceEntry): void;
+  /** Kill-switches and execution history from the store. */
+  runtime?(
+    incidentId: string,
+    entityRef: string | null,
+  ): Promise<{
+    killSwitch: { global: boolean; entityRefs: string[] };
+    actionsForEntityLastHour: number;
+    attemptsForIncident: number;
+    entity: {
+      ref: string;
+      lifecycle: string | null;
+      ownerRef: string | null;
+    } | null;
+  }>;
+}
+
+/** The state of one incident's thread (thread id = incident id). */
+export const IncidentState = Annotation.Root({
+  incidentId: Annotation<string>,
+  group: Annotation<SignalGroup>,
+  context: Annotation<ReasoningContext>,
+  outcome: Annotation<'noise' | 'suppressed' | 'incident' | undefined>,
+  reason: Annotation<string | undefined>,
+  hypotheses: Annotation<Hypothesis[]>({
+    reducer: (_a, b) => b,
+    default: () => [],
+  }),
+  plan: Annotation<PlanStep[]>({ reducer: (_a, b) => b, default: () => [] }),
+  decision: Annotation<PolicyDecision | undefined>,
+  approval: Annotation<ApprovalAnswer | undefined>,
+  execution: Annotation<{ status: string; details: string } | undefined>,
+});
+
+type State = typeof IncidentState.State;
+
+function timed<T extends object>(
+  deps: WorkflowDependencies,
+  node: string,
+  summarize: (state: State) => string,
+  fn: (state: State) => Promise<T> | T,
+) {
+  return async (state: State): Promise<T> => {
+    const started = Date.now();
+    const output = await fn(state);
+    deps.trace?.(state.incidentId, {
+      node,
+      input: summarize(state),
+      output: JSON.stringify(output).slice(0, 2000),
+      durationMs: Date.now() - started,
+    });
+    return output;
+  };
+}
+
+/**
+ * The incident workflow: detection (incident or noise, suppressions and
+ * maintenance windows), root cause, fix plan, deterministic policy, then
+ * monitor, auto-execute, or ask a human (an interrupt in its own node,
+ * resumed with `Command({ resume: ApprovalAnswer })`). Side effects come
+ * only after the interrupt, in `execute`.
+ */
+export function buildIncidentWorkflow(
+  deps: WorkflowDependencies,
+  checkpointer: BaseCheckpointSaver,
+) {
+  const retry = { maxAttempts: 3 };
+  return new StateGraph(IncidentState)
+    .addNode(
+      'detect',
+      timed(
+        deps,
+        'detect',
+        s => `${s.group.signals.length} signals`,
+        state => {
+          const now = deps.now();
+          const quiet = suppressed(state.group, deps.policy, now);
+          if (quiet.suppressed)
+            return { outcome: 'suppressed' as const, reason: quiet.reason };
+          if (!isIncident(state.group, now)) {
+            return {
+              outcome: 'noise' as const,
+              reason: 'only low-severity signals, not for long enough',
+            };
+          }
+          return { outcome: 'incident' as const, reason: undefined };
+        },
+      ),
+      { retryPolicy: retry },
+    )
+    .addNode(
+      'rootCause',
+      timed(
+        deps,
+        'rootCause',
+        s =>
+          `${s.group.signals.length} signals, ${s.context.changes.length} changes`,
+        state => ({
+          hypotheses: rankRootCauses(state.group, state.context),
+        }),
+      ),
+      { retryPolicy: retry },
+    )
+    .addNode(
+      'planFix',
+      timed(
+        deps,
+        'planFix',
+        s => s.hypotheses[0]?.category ?? 'no hypothesis',
+        state => ({
+          plan: state.hypotheses[0]
+            ? planFix(state.hypotheses[0], state.group, state.context)
+            : [],
+        }),
+      ),
+      { retryPolicy: retry },
+    )
+    .addNode(
+      'checkPolicy',
+      timed(
+        deps,
+        'checkPolicy',
+        s => s.plan.map(p => p.action).join(', '),
+        async state => {
+          const top = state.hypotheses[0];
+          const runtime = await deps.runtime?.(
+            state.incidentId,
+            top?.entityRef ?? null,
+          );
+          if (!top) {
+            return {
+              decision: {
+                decision: 'monitor' as const,
+                steps: [],
+                reasons: ['No root cause could be established: monitor only.'],
+                notify: true,
+                dryRun: deps.policy.dryRun,
+              },
+            };
+          }
+          return {
+            decision: decide({
+              plan: state.plan,
+              hypothesis: top,
+              group: state.group,
+              entity:
+                runtime?.entity ??
+                (top.entityRef
+                  ? { ref: top.entityRef, lifecycle: null, ownerRef: null }
+                  : null),
+              history: {
+                actionsForEntityLastHour:
+                  runtime?.actionsForEntityLastHour ?? 0,
+                attemptsForIncident: runtime?.attemptsForIncident ?? 0,
+              },
+              killSwitch: runtime?.killSwitch ?? {
+                global: false,
+                entityRefs: [],
+              },
+              now: deps.now(),
+              config: deps.policy,
+            }),
+          };
+        },
+      ),
+    )
+    .addNode('askHuman', state => {
+      // Nothing before the interrupt has side effects: this node reruns on resume.
+      const answer = interrupt<
+        { plan: PlanStep[]; decision: PolicyDecision | undefined },
+        ApprovalAnswer
+      >({ plan: state.plan, decision: state.decision });
+      return { approval: answer };
+    })
+    .addNode(
+      'execute',
+      timed(
+        deps,
+        'execute',
+        s => s.plan.map(p => p.action).join(', '),
+        async state => {
+          if (!deps.executor) {
+            return {
+              execution: {
+                status: 'skipped',
+                details: 'no executor is configured',
+              },
+            };
+          }
+          const result = await deps.executor.execute(
+            state.incidentId,
+            state.plan,
+            {
+              dryRun: state.decision?.dryRun ?? false,
+            },
+          );
+          return { execution: result };
+        },
+      ),
+    )
+    .addEdge(START, 'detect')
+    .addConditionalEdges(
+      'detect',
+      state => (state.outcome === 'incident' ? 'rootCause' : END),
+      ['rootCause', END],
+    )
+    .addEdge('rootCause', 'planFix')
+    .addEdge('planFix', 'checkPolicy')
+    .addConditionalEdges(
+      'checkPolicy',
+      state => {
+        switch (state.decision?.decision) {
+          case 'auto-execute':
+            return 'execute';
+          case 'ask-human':
+            return 'askHuman';
+          default:
+            return END;
+        }
+      },
+      ['execute', 'askHuman', END],
+    )
+    .addConditionalEdges(
+      'askHuman',
+      state => (state.approval?.approved ? 'execute' : END),
+      ['execute', END],
+    )
+    .addEdge('execute', END)
+    .compile({ checkpointer });
+}
+
+/** Every invocation has a recursion limit and the incident as its thread. */
+export function threadConfig(incidentId: string) {
+  return { configurable: { thread_id: incidentId }, recursionLimit: 25 };
+}
