@@ -331,8 +331,19 @@ export async function runScenario(
         .map(s => s.fingerprint)
         .sort()
         .join(',');
-      const open = incidents.get(group.key);
+      // The same problem re-opens, never duplicates: a group whose key
+      // changed (signals joined or left) is still the incident it shares
+      // signals with.
+      const fingerprints = new Set(group.signals.map(s => s.fingerprint));
+      const previousKey = incidents.has(group.key)
+        ? group.key
+        : [...incidents.values()].find(incident =>
+            incident.group.signals.some(s => fingerprints.has(s.fingerprint)),
+          )?.key;
+      const open = previousKey ? incidents.get(previousKey) : undefined;
       if (open && open.signature === signature) continue;
+      if (previousKey && previousKey !== group.key)
+        incidents.delete(previousKey);
       const hypotheses = rankRootCauses(group, context);
       const plan = hypotheses[0] ? planFix(hypotheses[0], group, context) : [];
       const decision = hypotheses[0]

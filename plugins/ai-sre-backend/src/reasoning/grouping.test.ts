@@ -99,6 +99,38 @@ describe('groupSignals', () => {
     );
   });
 
+  it("puts a workload's rollout signal with the node its pods ran on", () => {
+    const node = signal({
+      detector: 'node-not-ready',
+      severity: 'critical',
+      object: { kind: 'Node', name: 'node-b' },
+      workload: { kind: 'Node', name: 'node-b' },
+      evidence: {
+        fields: { pods: ['shop/web-5d9c7b8f6c-x2x7q'] },
+        events: [],
+        logs: [],
+        metrics: [],
+      },
+    });
+    const rollout = signal({
+      detector: 'rollout-stuck',
+      object: deployment('web'),
+      workload: deployment('web'),
+    });
+    const unrelated = signal({
+      detector: 'rollout-stuck',
+      object: deployment('webhook'),
+      workload: deployment('webhook'),
+    });
+    const groups = groupSignals([node, rollout, unrelated], {
+      dependencies: [],
+    });
+    expect(groups.map(g => g.signals.map(s => s.detector).sort())).toEqual([
+      ['node-not-ready', 'rollout-stuck'],
+      ['rollout-stuck'],
+    ]);
+  });
+
   it('joins a caller and its failing dependency when they start close together', () => {
     const dependencies: DependencyLink[] = [
       {

@@ -86,17 +86,28 @@ export function groupSignals(
   const nodeSignals = active.filter(s => s.object.kind === 'Node');
   for (const nodeSignal of nodeSignals) {
     const node = nodeSignal.object.name;
-    const listed = new Set(
-      ((nodeSignal.evidence.fields.pods as string[] | undefined) ?? []).map(p =>
-        p.split('/').pop(),
-      ),
-    );
+    const podPaths =
+      (nodeSignal.evidence.fields.pods as string[] | undefined) ?? [];
+    const listed = new Set(podPaths.map(p => p.split('/').pop()));
+    // A workload whose pods ran on the node (pods are named after it).
+    const ranThere = (signal: Signal) =>
+      podPaths.some(path => {
+        const [namespace, pod] = path.includes('/')
+          ? path.split('/')
+          : [undefined, path];
+        return (
+          (!namespace || namespace === signal.workload.namespace) &&
+          pod !== undefined &&
+          pod.startsWith(`${signal.workload.name}-`)
+        );
+      });
     for (const signal of active) {
       if (signal === nodeSignal || signal.cluster !== nodeSignal.cluster)
         continue;
       if (
         nodeOf(signal) === node ||
-        (signal.object.kind === 'Pod' && listed.has(signal.object.name))
+        (signal.object.kind === 'Pod' && listed.has(signal.object.name)) ||
+        (signal.object.kind !== 'Pod' && ranThere(signal))
       ) {
         uf.union(keyOf(nodeSignal), keyOf(signal));
       }
