@@ -13,6 +13,7 @@ import {
   ScenarioNode,
   TimelineStep,
   validateManifest,
+  VALIDATED_KINDS,
 } from '../scenario';
 import type { ControlPlane, NodeAgents } from './components';
 import type { SimContext } from './context';
@@ -23,32 +24,7 @@ import { Overrides } from './overrides';
 import { resourceOfKind } from './refs';
 
 /** Kinds whose manifests are validated like the API server does. */
-const VALIDATED_KINDS = new Set([
-  'Namespace',
-  'ConfigMap',
-  'Secret',
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'Job',
-  'CronJob',
-  'Service',
-  'HorizontalPodAutoscaler',
-  'PersistentVolumeClaim',
-  'ResourceQuota',
-  'LimitRange',
-  'PodDisruptionBudget',
-  'NetworkPolicy',
-  'PriorityClass',
-  'StorageClass',
-  'Pod',
-  'Node',
-  'ServiceAccount',
-  'Role',
-  'ClusterRole',
-  'RoleBinding',
-  'ClusterRoleBinding',
-]);
+const VALIDATED = new Set(VALIDATED_KINDS);
 
 const NODE_CONDITION_TAINTS: Record<string, string> = {
   MemoryPressure: 'node.kubernetes.io/memory-pressure',
@@ -77,7 +53,7 @@ export interface SimulatedClusterOptions {
 
 /** The store's validator for the kinds SCENARIOS.md lists. */
 export function manifestValidator(obj: KubeObject): FieldIssue[] {
-  if (!obj.kind || !VALIDATED_KINDS.has(obj.kind)) {
+  if (!obj.kind || !VALIDATED.has(obj.kind)) {
     return [];
   }
   // Server-managed fields are not the client's to get wrong.
