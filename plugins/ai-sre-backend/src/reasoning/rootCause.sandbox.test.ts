@@ -1,26 +1,13 @@
-import type { Change, Signal } from '@internal/plugin-ai-sre-common';
+import type { Signal } from '@internal/plugin-ai-sre-common';
 import { formatObjectRef } from '@internal/plugin-ai-sre-common';
-import { writeFileSync } from 'node:fs';
-import type { Sandbox } from '@internal/k8s-sandbox';
-import { ClusterMonitor } from '../telemetry/ClusterMonitor';
 import { inferDependencies } from '../telemetry/dependencies';
-import { builtInDetectors } from '../telemetry/detectors';
-import { KubeClient } from '../telemetry/kube/KubeClient';
-import { ScrapeMetricSource } from '../telemetry/metrics/ScrapeMetricSource';
-import type { SignalEvent } from '../telemetry/SignalTracker';
-import {
-  clockOf,
-  kubeConfigOf,
-  quiesce,
-  startExample,
-} from '../telemetry/__testUtils__/sandbox';
+import { runMonitored } from '../telemetry/__testUtils__/sandbox';
 import { planFix } from './planner';
 import { rankRootCauses } from './rootCause';
 import type { DependencyLink, ReasoningContext, SignalGroup } from './types';
 
 jest.setTimeout(180_000);
 
-const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 const ID_LABEL = 'backstage.io/kubernetes-id';
 
 const entityOfLabels = (labels: Record<string, string> | undefined) =>
@@ -36,59 +23,35 @@ async function observe(
   scenario: string,
   seconds: number,
 ): Promise<{ group: SignalGroup; context: ReasoningContext }> {
-  const sandbox: Sandbox = await startExample(scenario);
-  const events: SignalEvent[] = [];
-  const changes: Change[] = [];
-  const metrics = new ScrapeMetricSource({
-    clock: clockOf(sandbox.clock),
-    fetchText: async () => (await fetch(`${sandbox.url}/metrics`)).text(),
+  const { events, changes, inspected } = await runMonitored(scenario, seconds, {
+    inspect: ({ sandbox, monitor }) => {
+      const cache = monitor.cache;
+      const labelsOf = (
+        kind: string,
+        namespace: string | undefined,
+        name: string,
+      ) =>
+        cache.get(kind, namespace, name)?.spec?.template?.metadata?.labels as
+          | Record<string, string>
+          | undefined;
+      const dependencies: DependencyLink[] = inferDependencies(cache).map(
+        e => ({
+          cluster: 'sandbox',
+          from: e.from,
+          to: e.to,
+          fromEntityRefs: entityOfLabels(
+            labelsOf(e.from.kind, e.from.namespace, e.from.name),
+          ),
+          toEntityRefs: e.to.flatMap(t =>
+            entityOfLabels(labelsOf(t.kind, t.namespace, t.name)),
+          ),
+          evidence: e.evidence,
+        }),
+      );
+      return { now: sandbox.clock.now(), dependencies };
+    },
   });
-  const monitor = new ClusterMonitor({
-    metrics,
-    cluster: 'sandbox',
-    client: new KubeClient(kubeConfigOf(sandbox)),
-    clock: clockOf(sandbox.clock),
-    detectors: builtInDetectors,
-    settings: detector => ({ ...detector.defaults }),
-    emit: event => events.push(event),
-    emitChange: change => changes.push(change),
-    logger,
-  });
-  monitor.start();
-  metrics.start();
-  const received = () =>
-    monitor.health().informers.reduce((sum, i) => sum + i.events + i.lists, 0) +
-    metrics.scrapes;
-  await quiesce(received);
-  for (let t = 0; t < seconds; t += 5) {
-    await sandbox.advance(5000);
-    await quiesce(received, 15);
-  }
-  const now = sandbox.clock.now();
-  const cache = monitor.cache;
-  const labelsOf = (
-    kind: string,
-    namespace: string | undefined,
-    name: string,
-  ) =>
-    cache.get(kind, namespace, name)?.spec?.template?.metadata?.labels as
-      | Record<string, string>
-      | undefined;
-  const dependencies: DependencyLink[] = inferDependencies(cache).map(e => ({
-    cluster: 'sandbox',
-    from: e.from,
-    to: e.to,
-    fromEntityRefs: entityOfLabels(
-      labelsOf(e.from.kind, e.from.namespace, e.from.name),
-    ),
-    toEntityRefs: e.to.flatMap(t =>
-      entityOfLabels(labelsOf(t.kind, t.namespace, t.name)),
-    ),
-    evidence: e.evidence,
-  }));
-  monitor.stop();
-  metrics.stop();
-  await sandbox.stop();
+  const { now, dependencies } = inspected;
 
   // The latest version of each signal; the ones still active at the end.
   const latest = new Map<string, Signal>();
@@ -179,21 +142,6 @@ describe('root cause on the example scenarios', () => {
     ],
   ])('%s', async (scenario, seconds, category, culprit, entity, action) => {
     const { group, context } = await observe(scenario, seconds);
-    if (process.env.AI_SRE_DUMP) {
-      writeFileSync(
-        `${process.env.AI_SRE_DUMP}/${scenario}.json`,
-        JSON.stringify(
-          {
-            scenario,
-            signals: group.signals,
-            changes: context.changes,
-            dependencies: context.dependencies,
-          },
-          null,
-          1,
-        ),
-      );
-    }
     const ranked = rankRootCauses(group, context);
     const top = ranked[0];
     expect({
@@ -208,12 +156,6 @@ describe('root cause on the example scenarios', () => {
       entity,
     });
     const plan = planFix(top, group, context);
-    if (process.env.AI_SRE_DUMP) {
-      writeFileSync(
-        `${process.env.AI_SRE_DUMP}/${scenario}.plan.json`,
-        JSON.stringify({ ranked, plan }, null, 1),
-      );
-    }
     expect(plan[0].action).toBe(action);
     const total = ranked.reduce((sum, h) => sum + h.confidence, 0);
     expect(total).toBeLessThanOrEqual(1.000001);

@@ -1,59 +1,19 @@
 import type { Signal } from '@internal/plugin-ai-sre-common';
 import type { Sandbox } from '@internal/k8s-sandbox';
-import { ClusterMonitor } from './ClusterMonitor';
-import { builtInDetectors } from './detectors';
-import { KubeClient } from './kube/KubeClient';
-import { ScrapeMetricSource } from './metrics/ScrapeMetricSource';
-import { SignalEvent } from './SignalTracker';
-import {
-  clockOf,
-  kubeConfigOf,
-  quiesce,
-  startExample,
-} from './__testUtils__/sandbox';
+import { runMonitored } from './__testUtils__/sandbox';
 
 jest.setTimeout(120_000);
-
-const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 
 async function run(
   scenario: string,
   seconds: number,
   disrupt?: (sandbox: Sandbox, t: number) => void,
 ) {
-  const sandbox: Sandbox = await startExample(scenario);
-  const events: SignalEvent[] = [];
-  const metrics = new ScrapeMetricSource({
-    clock: clockOf(sandbox.clock),
-    fetchText: async () => (await fetch(`${sandbox.url}/metrics`)).text(),
+  const { events, opened, inspected } = await runMonitored(scenario, seconds, {
+    afterStep: disrupt,
+    inspect: ({ monitor }) => monitor.health(),
   });
-  const monitor = new ClusterMonitor({
-    metrics,
-    cluster: 'sandbox',
-    client: new KubeClient(kubeConfigOf(sandbox)),
-    clock: clockOf(sandbox.clock),
-    detectors: builtInDetectors,
-    settings: detector => ({ ...detector.defaults }),
-    emit: event => events.push(event),
-    logger,
-  });
-  monitor.start();
-  metrics.start();
-  const received = () =>
-    monitor.health().informers.reduce((sum, i) => sum + i.events + i.lists, 0) +
-    metrics.scrapes;
-  await quiesce(received);
-  for (let t = 0; t < seconds; t += 5) {
-    await sandbox.advance(5000);
-    disrupt?.(sandbox, t + 5);
-    await quiesce(received, 15);
-  }
-  const health = monitor.health();
-  monitor.stop();
-  metrics.stop();
-  await sandbox.stop();
-  const opened = events.filter(e => e.type === 'opened').map(e => e.signal);
-  return { events, opened, health };
+  return { events, opened, health: inspected };
 }
 
 const summary = (signals: Signal[]) =>

@@ -1,5 +1,3 @@
-import { loadScenarioFile } from '@internal/k8s-sandbox';
-import { resolve } from 'node:path';
 /**
  * Every built-in detector against small scenarios on the sandbox cluster:
  * each fires on the fault it is meant for, and none fires on healthy churn
@@ -7,21 +5,15 @@ import { resolve } from 'node:path';
  */
 import type { Signal } from '@internal/plugin-ai-sre-common';
 import {
+  loadScenarioFile,
   parseScenario,
-  startSandbox,
   type Sandbox,
   type Scenario,
 } from '@internal/k8s-sandbox';
-import { ClusterMonitor } from './ClusterMonitor';
-import { builtInDetectors } from './detectors';
-import { KubeClient } from './kube/KubeClient';
-import { ScrapeMetricSource } from './metrics/ScrapeMetricSource';
-import { SignalEvent } from './SignalTracker';
-import { clockOf, kubeConfigOf, quiesce } from './__testUtils__/sandbox';
+import { resolve } from 'node:path';
+import { runMonitored } from './__testUtils__/sandbox';
 
 jest.setTimeout(120_000);
-
-const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 
 /** Strips the common indentation of a template literal. */
 function dedent(text: string): string {
@@ -46,42 +38,16 @@ async function run(
   seconds: number,
   observe?: (sandbox: Sandbox, t: number) => void,
 ) {
-  const sandbox: Sandbox = await startSandbox({
-    scenario: scenarioObject,
-    tls: false,
-  });
-  const events: SignalEvent[] = [];
-  const metrics = new ScrapeMetricSource({
-    clock: clockOf(sandbox.clock),
-    fetchText: async () => (await fetch(`${sandbox.url}/metrics`)).text(),
-  });
-  const monitor = new ClusterMonitor({
-    metrics,
-    cluster: 'sandbox',
-    client: new KubeClient(kubeConfigOf(sandbox)),
-    clock: clockOf(sandbox.clock),
-    detectors: builtInDetectors,
-    settings: detector => ({ ...detector.defaults }),
-    emit: event => events.push(event),
-    logger,
-  });
-  monitor.start();
-  metrics.start();
-  const received = () =>
-    monitor.health().informers.reduce((sum, i) => sum + i.events + i.lists, 0) +
-    metrics.scrapes;
-  await quiesce(received);
-  for (let t = 0; t < seconds; t += 5) {
-    await sandbox.advance(5000);
-    observe?.(sandbox, t + 5);
-    await quiesce(received, 15);
-  }
-  const pods = sandbox.cluster.store.list('pods').items as Obj[];
-  monitor.stop();
-  metrics.stop();
-  await sandbox.stop();
-  const opened = events.filter(e => e.type === 'opened').map(e => e.signal);
-  return { events, opened, pods };
+  const { events, opened, inspected } = await runMonitored(
+    scenarioObject,
+    seconds,
+    {
+      afterStep: observe,
+      inspect: ({ sandbox }) =>
+        sandbox.cluster.store.list('pods').items as Obj[],
+    },
+  );
+  return { events, opened, pods: inspected };
 }
 
 const summary = (signals: Signal[]) =>
