@@ -5,48 +5,20 @@ export type { KubeObject } from './manifest';
 export type { DependencyTarget, ObjectRef } from './refs';
 
 /** The root-cause taxonomy of `expect.rootCause.category`. */
-export const ROOT_CAUSE_CATEGORIES = [
-  'bad-deploy',
-  'bad-config',
-  'missing-config',
-  'image-pull',
-  'memory-limit',
-  'memory-leak',
-  'cpu-saturation',
-  'traffic-surge',
-  'dependency-failure',
-  'probe-misconfig',
-  'node-failure',
-  'node-pressure',
-  'insufficient-capacity',
-  'quota-exceeded',
-  'scheduling-constraint',
-  'storage',
-  'network',
-  'credential',
-  'job-failure',
-  'external',
-  'none',
-] as const;
-export type RootCauseCategory = (typeof ROOT_CAUSE_CATEGORIES)[number];
-
-/** The allow-list of plan actions. */
-export const PLAN_ACTIONS = [
-  'rollback-deployment',
-  'restart-workload',
-  'scale-workload',
-  'set-resources',
-  'set-autoscaler',
-  'revert-config',
-  'cordon-node',
-  'drain-node',
-  'delete-pod',
-  'suspend-cronjob',
-  'expand-volume',
-  'notify-owner',
-  'monitor',
-] as const;
-export type PlanAction = (typeof PLAN_ACTIONS)[number];
+// The taxonomy and the actions allow-list are the plugin's own, shared
+// with the scenario format's `expect` block.
+export {
+  ROOT_CAUSE_CATEGORIES,
+  REMEDIATION_ACTIONS as PLAN_ACTIONS,
+} from '@internal/plugin-ai-sre-common';
+export type {
+  RootCauseCategory,
+  RemediationAction as PlanAction,
+} from '@internal/plugin-ai-sre-common';
+import type {
+  RootCauseCategory,
+  RemediationAction as PlanAction,
+} from '@internal/plugin-ai-sre-common';
 
 export const PULL_BEHAVIOURS = [
   'ok',
