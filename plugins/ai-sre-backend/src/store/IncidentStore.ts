@@ -2,7 +2,7 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { decodeCursor, encodeCursor } from './cursor';
 import {
   Incident,
   IncidentSeverity,
@@ -114,30 +114,6 @@ function rowToIncident(row: IncidentRow): Incident {
     resolvedAt: toIso(row.resolved_at),
     updatedAt: toIso(row.updated_at)!,
   };
-}
-
-/** Cursors are opaque to clients: the sort key of the last row returned. */
-function encodeCursor(openedAt: number, id: string): string {
-  return Buffer.from(JSON.stringify([openedAt, id]), 'utf8').toString(
-    'base64url',
-  );
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      Number.isSafeInteger(value[0]) &&
-      typeof value[1] === 'string'
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new InputError(`Invalid cursor "${cursor}"`);
 }
 
 /**

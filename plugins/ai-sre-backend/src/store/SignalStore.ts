@@ -1,4 +1,4 @@
-import { InputError } from '@backstage/errors';
+import { decodeCursor, encodeCursor } from './cursor';
 import {
   Change,
   formatObjectRef,
@@ -25,26 +25,6 @@ export interface ListSignalsOptions {
   limit: number;
   cursor?: string;
   filter?: IncidentQueryFilter;
-}
-
-function encodeCursor(firstSeen: number, id: string) {
-  return Buffer.from(JSON.stringify([firstSeen, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      Number.isSafeInteger(value[0]) &&
-      typeof value[1] === 'string'
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through
-  }
-  throw new InputError(`Invalid cursor "${cursor}"`);
 }
 
 /** Signals and changes in the plugin's database. */
