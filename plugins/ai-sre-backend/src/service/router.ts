@@ -102,37 +102,6 @@ export async function createRouter(
     res.json({ status: 'ok' });
   });
 
-  router.get('/incidents', async (req, res) => {
-    const query = parseQuery(
-      listIncidentsQuerySchema,
-      req.query,
-      'incident query',
-    );
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const [decision] = await permissions.authorizeConditional(
-      [{ permission: aiSreIncidentReadPermission }],
-      { credentials },
-    );
-    if (decision.result === AuthorizeResult.DENY) {
-      throw new NotAllowedError();
-    }
-    const page = await incidents.list({
-      entityRefs: asArray(query.entityRef),
-      statuses: asArray(query.status),
-      severities: asArray(query.severity),
-      limit: query.limit ?? DEFAULT_PAGE_SIZE,
-      cursor: query.cursor,
-      filter:
-        decision.result === AuthorizeResult.CONDITIONAL
-          ? options.incidentConditionFilter(decision.conditions)
-          : undefined,
-    });
-    const body: ListIncidentsResponse = page;
-    res.json(body);
-  });
-
   /** Authorizes reading incidents and signals; undefined when allowed to read all. */
   async function readFilter(req: express.Request, target?: FilterTarget) {
     const credentials = await httpAuth.credentials(req, {
@@ -149,6 +118,23 @@ export async function createRouter(
       ? options.incidentConditionFilter(decision.conditions, target)
       : undefined;
   }
+
+  router.get('/incidents', async (req, res) => {
+    const query = parseQuery(
+      listIncidentsQuerySchema,
+      req.query,
+      'incident query',
+    );
+    const body: ListIncidentsResponse = await incidents.list({
+      entityRefs: asArray(query.entityRef),
+      statuses: asArray(query.status),
+      severities: asArray(query.severity),
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      cursor: query.cursor,
+      filter: await readFilter(req),
+    });
+    res.json(body);
+  });
 
   router.get('/signals', async (req, res) => {
     const query = parseQuery(listSignalsQuerySchema, req.query, 'signal query');
