@@ -10,3 +10,4 @@ export * from './permissions';
 export * from './annotations';
 export * from './signals';
 export * from './redact';
+export * from './quantity';

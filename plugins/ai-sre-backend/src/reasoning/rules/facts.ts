@@ -44,29 +44,9 @@ export function humanGap(milliseconds: number): string {
   return `${Math.round(s / 3600)} h`;
 }
 
-/** Kubernetes quantities (`512Mi`, `250m`, `2`) as numbers (bytes, cores). */
-export function parseQuantity(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value !== 'string') return undefined;
-  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(value.trim());
-  if (!match) return undefined;
-  const n = Number(match[1]);
-  const factors: Record<string, number> = {
-    '': 1,
-    m: 1e-3,
-    k: 1e3,
-    K: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-    Ti: 1024 ** 4,
-  };
-  const factor = factors[match[2]];
-  return factor === undefined || Number.isNaN(n) ? undefined : n * factor;
-}
+import { parseQuantity } from '@internal/plugin-ai-sre-common';
+
+export { parseQuantity };
 
 export function formatMi(bytes: number): string {
   return `${Math.ceil(bytes / 1024 ** 2)}Mi`;

@@ -1,6 +1,10 @@
 import type { EvidenceEvent, ObjectRef } from '@internal/plugin-ai-sre-common';
 import type { DetectorContext, K8sObject } from '@internal/plugin-ai-sre-node';
 
+import { parseQuantity } from '@internal/plugin-ai-sre-common';
+
+export { parseQuantity };
+
 /** The ref of an object as detectors cite it. */
 export function refOf(object: K8sObject): ObjectRef {
   const meta = object.metadata ?? {};
@@ -114,40 +118,6 @@ export function condition(
 /** Seconds since a time, by the injected clock. */
 export function secondsSince(context: DetectorContext, time?: number): number {
   return time === undefined ? Infinity : (context.now() - time) / 1000;
-}
-
-/** `512Mi` etc. to bytes; CPU `250m` to cores. Undefined when unparsable. */
-export function parseQuantity(value: unknown): number | undefined {
-  if (typeof value === 'number') {
-    return value;
-  }
-  if (typeof value !== 'string') {
-    return undefined;
-  }
-  const match = /^([0-9.]+(?:e[+-]?[0-9]+)?)([a-zA-Z]*)$/.exec(value.trim());
-  if (!match) {
-    return undefined;
-  }
-  const units: Record<string, number> = {
-    '': 1,
-    n: 1e-9,
-    u: 1e-6,
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-    Ti: 1024 ** 4,
-    Pi: 1024 ** 5,
-    Ei: 1024 ** 6,
-  };
-  const factor = units[match[2]];
-  return factor === undefined ? undefined : Number(match[1]) * factor;
 }
 
 /** `123456789` bytes as `118Mi`. */
