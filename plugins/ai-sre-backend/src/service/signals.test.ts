@@ -151,6 +151,13 @@ describe('GET /clusters', () => {
       .set('Authorization', mockCredentials.user.header());
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ items: [] });
+    expect(
+      (
+        await request(server)
+          .get('/api/ai-sre/clusters')
+          .set('Authorization', mockCredentials.none.header())
+      ).status,
+    ).toBe(401);
     const denied = await start({
       features: [
         mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
