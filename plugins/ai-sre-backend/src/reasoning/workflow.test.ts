@@ -64,6 +64,7 @@ describe.each(ids.map(id => [id]))(
       expect(first.traces.map(t => t.node)).toEqual([
         'detect',
         'rootCause',
+        'enrich',
         'planFix',
         'checkPolicy',
       ]);

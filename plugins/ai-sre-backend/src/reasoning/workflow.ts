@@ -14,6 +14,7 @@ import { isIncident } from './grouping';
 import { planFix } from './planner';
 import { rankRootCauses } from './rootCause';
 import type { Hypothesis, ReasoningContext, SignalGroup } from './types';
+import type { IncidentEnricher, ModelUsage } from './model/types';
 
 /** What a person answers to an approval request. */
 export interface ApprovalAnswer {
@@ -40,6 +41,21 @@ export interface TraceEntry {
   input: string;
   output: string;
   durationMs: number;
+  /** Token usage of model calls the node made. */
+  modelUsage?: ModelUsage[];
+}
+
+/**
+ * Where the workflow records what it concluded. Every method is idempotent
+ * (keyed by the incident id): after a crash a node may run again.
+ */
+export interface WorkflowSink {
+  /** The detection agent judged the group a real incident. */
+  opened(state: IncidentStateValue): Promise<void>;
+  /** Root cause, plan and policy decision are known. */
+  analysed(state: IncidentStateValue): Promise<void>;
+  /** The plan ran (or was refused by the executor). */
+  executed(state: IncidentStateValue): Promise<void>;
 }
 
 export interface WorkflowDependencies {
@@ -47,6 +63,9 @@ export interface WorkflowDependencies {
   /** Epoch ms from the injected clock. */
   now(): number;
   executor?: Executor;
+  /** Optional language model: summary and extra hypotheses, never decisions. */
+  enricher?: IncidentEnricher;
+  sink?: WorkflowSink;
   /** Receives every node's input summary, output and duration. */
   trace?(incidentId: string, entry: TraceEntry): void;
   /** Kill-switches and execution history from the store. */
@@ -76,6 +95,20 @@ export const IncidentState = Annotation.Root({
     reducer: (_a, b) => b,
     default: () => [],
   }),
+  /** Extra hypotheses from a language model; plans never read them. */
+  modelHypotheses: Annotation<Hypothesis[]>({
+    reducer: (_a, b) => b,
+    default: () => [],
+  }),
+  /** A plain-language summary from a language model, when there is one. */
+  summary: Annotation<string | undefined>,
+  /** Token usage of the model calls for this incident so far. */
+  modelUsage: Annotation<ModelUsage[]>({
+    reducer: (a, b) => [...a, ...b],
+    default: () => [],
+  }),
+  /** Why the model's output was not used, when it was not. */
+  enrichmentSkipped: Annotation<string | undefined>,
   plan: Annotation<PlanStep[]>({ reducer: (_a, b) => b, default: () => [] }),
   decision: Annotation<PolicyDecision | undefined>,
   approval: Annotation<ApprovalAnswer | undefined>,
@@ -84,20 +117,26 @@ export const IncidentState = Annotation.Root({
 
 type State = typeof IncidentState.State;
 
+/** One incident thread's state. */
+export type IncidentStateValue = State;
+
 function timed<T extends object>(
   deps: WorkflowDependencies,
   node: string,
   summarize: (state: State) => string,
   fn: (state: State) => Promise<T> | T,
+  usage?: (output: T) => ModelUsage[] | undefined,
 ) {
   return async (state: State): Promise<T> => {
     const started = Date.now();
     const output = await fn(state);
+    const modelUsage = usage?.(output);
     deps.trace?.(state.incidentId, {
       node,
       input: summarize(state),
       output: JSON.stringify(output).slice(0, 2000),
       durationMs: Date.now() - started,
+      ...(modelUsage?.length ? { modelUsage } : {}),
     });
     return output;
   };
@@ -139,6 +178,14 @@ export function buildIncidentWorkflow(
       { retryPolicy: retry },
     )
     .addNode(
+      'open',
+      async (state: State) => {
+        await deps.sink?.opened(state);
+        return {};
+      },
+      { retryPolicy: retry },
+    )
+    .addNode(
       'rootCause',
       timed(
         deps,
@@ -150,6 +197,40 @@ export function buildIncidentWorkflow(
         }),
       ),
       { retryPolicy: retry },
+    )
+    .addNode(
+      'enrich',
+      timed(
+        deps,
+        'enrich',
+        s =>
+          `${s.hypotheses.length} hypotheses, top ${
+            s.hypotheses[0]?.category ?? 'none'
+          }`,
+        async state => {
+          // Only after the deterministic ranking, and only beside it.
+          if (!deps.enricher) {
+            return { modelHypotheses: [], modelUsage: [] as ModelUsage[] };
+          }
+          const enrichment = await deps.enricher.enrich({
+            incidentId: state.incidentId,
+            entityRef:
+              state.hypotheses[0]?.entityRef ??
+              state.group.entityRefs[0] ??
+              null,
+            group: state.group,
+            hypotheses: state.hypotheses,
+            now: deps.now(),
+          });
+          return {
+            modelHypotheses: enrichment.hypotheses,
+            ...(enrichment.summary ? { summary: enrichment.summary } : {}),
+            modelUsage: enrichment.usage,
+            enrichmentSkipped: enrichment.skipped,
+          };
+        },
+        output => output.modelUsage,
+      ),
     )
     .addNode(
       'planFix',
@@ -214,6 +295,14 @@ export function buildIncidentWorkflow(
         },
       ),
     )
+    .addNode(
+      'record',
+      async (state: State) => {
+        await deps.sink?.analysed(state);
+        return {};
+      },
+      { retryPolicy: retry },
+    )
     .addNode('askHuman', state => {
       // Nothing before the interrupt has side effects: this node reruns on resume.
       const answer = interrupt<
@@ -248,16 +337,27 @@ export function buildIncidentWorkflow(
         },
       ),
     )
+    .addNode(
+      'recordExecution',
+      async (state: State) => {
+        await deps.sink?.executed(state);
+        return {};
+      },
+      { retryPolicy: retry },
+    )
     .addEdge(START, 'detect')
     .addConditionalEdges(
       'detect',
-      state => (state.outcome === 'incident' ? 'rootCause' : END),
-      ['rootCause', END],
+      state => (state.outcome === 'incident' ? 'open' : END),
+      ['open', END],
     )
-    .addEdge('rootCause', 'planFix')
+    .addEdge('open', 'rootCause')
+    .addEdge('rootCause', 'enrich')
+    .addEdge('enrich', 'planFix')
     .addEdge('planFix', 'checkPolicy')
+    .addEdge('checkPolicy', 'record')
     .addConditionalEdges(
-      'checkPolicy',
+      'record',
       state => {
         switch (state.decision?.decision) {
           case 'auto-execute':
@@ -275,7 +375,8 @@ export function buildIncidentWorkflow(
       state => (state.approval?.approved ? 'execute' : END),
       ['execute', END],
     )
-    .addEdge('execute', END)
+    .addEdge('execute', 'recordExecution')
+    .addEdge('recordExecution', END)
     .compile({ checkpointer });
 }
 

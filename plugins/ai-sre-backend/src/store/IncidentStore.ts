@@ -45,6 +45,75 @@ export interface IncidentRow {
   acknowledged_at: number | string | null;
   resolved_at: number | string | null;
   updated_at: number | string;
+  group_key?: string | null;
+  fingerprints?: string;
+  analysis?: string;
+  thread_state?: string;
+  last_signal_at?: number | string | null;
+}
+
+/** Where an incident's workflow thread stands. */
+export type ThreadState = 'running' | 'awaiting-approval' | 'done';
+
+/** Statuses in which an incident is still being worked on. */
+export const ACTIVE_INCIDENT_STATUSES: IncidentStatus[] = [
+  'open',
+  'acknowledged',
+  'mitigating',
+];
+
+/** The table of agent trace entries. */
+export const AGENT_TRACES_TABLE = 'ai_sre_agent_traces';
+
+/** Token usage of one model call, as recorded in the trace. */
+export interface StoredModelUsage {
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** One workflow node run. */
+export interface AgentTraceEntry {
+  node: string;
+  input: string;
+  output: string;
+  durationMs: number;
+  modelUsage?: StoredModelUsage[];
+  /** ISO 8601. */
+  at: string;
+}
+
+/** What the reasoning engine keeps beside an incident. */
+export interface IncidentWork {
+  incident: Incident;
+  groupKey: string | null;
+  fingerprints: string[];
+  /** The workflow's analysis (hypotheses, plan, decision) as JSON data. */
+  analysis: Record<string, unknown>;
+  threadState: ThreadState;
+  lastSignalAt: number | null;
+}
+
+/** Fields an update may change; absent fields stay as they are. */
+export interface IncidentPatch {
+  title?: string;
+  summary?: string;
+  entityRef?: string | null;
+  impactedEntityRefs?: string[];
+  ownerRef?: string | null;
+  systemRef?: string | null;
+  namespace?: string | null;
+  severity?: IncidentSeverity;
+  status?: IncidentStatus;
+  category?: RootCauseCategory | null;
+  acknowledgedAt?: Date | null;
+  resolvedAt?: Date | null;
+  groupKey?: string | null;
+  fingerprints?: string[];
+  analysis?: Record<string, unknown>;
+  threadState?: ThreadState;
+  lastSignalAt?: Date | null;
 }
 
 /** What a caller supplies to open an incident. */
@@ -63,6 +132,11 @@ export interface NewIncident {
   category?: RootCauseCategory | null;
   startedAt: Date;
   openedAt: Date;
+  groupKey?: string | null;
+  fingerprints?: string[];
+  analysis?: Record<string, unknown>;
+  threadState?: ThreadState;
+  lastSignalAt?: Date | null;
 }
 
 /**
@@ -92,6 +166,31 @@ function toMillis(value: number | string): number {
 
 function toIso(value: number | string | null): string | null {
   return value === null ? null : new Date(toMillis(value)).toISOString();
+}
+
+function rowToWork(row: IncidentRow): IncidentWork {
+  return {
+    incident: rowToIncident(row),
+    groupKey: row.group_key ?? null,
+    fingerprints: JSON.parse(row.fingerprints ?? '[]'),
+    analysis: JSON.parse(row.analysis ?? '{}'),
+    threadState: (row.thread_state ?? 'done') as ThreadState,
+    lastSignalAt:
+      row.last_signal_at === null || row.last_signal_at === undefined
+        ? null
+        : toMillis(row.last_signal_at),
+  };
+}
+
+function entityRows(
+  incidentId: string,
+  entityRef: string | null,
+  impacted: string[],
+) {
+  return [
+    ...(entityRef ? [{ entity_ref: entityRef, role: 'culprit' }] : []),
+    ...impacted.map(ref => ({ entity_ref: ref, role: 'impacted' })),
+  ].map(entity => ({ incident_id: incidentId, ...entity }));
 }
 
 function rowToIncident(row: IncidentRow): Incident {
@@ -167,11 +266,13 @@ export class IncidentStore {
       acknowledged_at: null,
       resolved_at: null,
       updated_at: now,
+      group_key: incident.groupKey ?? null,
+      fingerprints: JSON.stringify(incident.fingerprints ?? []),
+      analysis: JSON.stringify(incident.analysis ?? {}),
+      thread_state: incident.threadState ?? 'done',
+      last_signal_at: incident.lastSignalAt?.getTime() ?? null,
     };
-    const entities = [
-      ...(entityRef ? [{ entity_ref: entityRef, role: 'culprit' }] : []),
-      ...impacted.map(ref => ({ entity_ref: ref, role: 'impacted' })),
-    ].map(entity => ({ incident_id: incident.id, ...entity }));
+    const entities = entityRows(incident.id, entityRef, impacted);
     await this.db.transaction(async tx => {
       await tx<IncidentRow>(INCIDENTS_TABLE).insert(row);
       if (entities.length) {
@@ -186,6 +287,148 @@ export class IncidentStore {
       .where({ id })
       .first();
     return row ? rowToIncident(row) : undefined;
+  }
+
+  /**
+   * Changes the given fields (and `updated_at`); entity search rows follow
+   * the culprit and impacted refs. Returns the incident as it is now, or
+   * undefined when the id is unknown.
+   */
+  async update(
+    id: string,
+    patch: IncidentPatch,
+    now: Date,
+  ): Promise<Incident | undefined> {
+    return this.db.transaction(async tx => {
+      const current = await tx<IncidentRow>(INCIDENTS_TABLE)
+        .where({ id })
+        .first();
+      if (!current) return undefined;
+      const changes: Partial<IncidentRow> = { updated_at: now.getTime() };
+      const set = <K extends keyof IncidentPatch>(
+        key: K,
+        column: keyof IncidentRow,
+        map: (value: NonNullable<IncidentPatch[K]>) => unknown = v => v,
+      ) => {
+        if (!(key in patch) || patch[key] === undefined) return;
+        const value = patch[key];
+        (changes as Record<string, unknown>)[column] =
+          value === null ? null : map(value as NonNullable<IncidentPatch[K]>);
+      };
+      set('title', 'title');
+      set('summary', 'summary');
+      set('entityRef', 'entity_ref', v => normalizeRef(v));
+      set('ownerRef', 'owner_ref', v => normalizeRef(v));
+      set('systemRef', 'system_ref', v => normalizeRef(v));
+      set('namespace', 'namespace');
+      set('severity', 'severity');
+      set('status', 'status');
+      set('category', 'category');
+      set('acknowledgedAt', 'acknowledged_at', v => v.getTime());
+      set('resolvedAt', 'resolved_at', v => v.getTime());
+      set('groupKey', 'group_key');
+      set('fingerprints', 'fingerprints', v => JSON.stringify(v));
+      set('analysis', 'analysis', v => JSON.stringify(v));
+      set('threadState', 'thread_state');
+      set('lastSignalAt', 'last_signal_at', v => v.getTime());
+
+      const entityRef =
+        'entity_ref' in changes
+          ? (changes.entity_ref as string | null)
+          : current.entity_ref;
+      const impacted = [
+        ...new Set(
+          (
+            patch.impactedEntityRefs ??
+            (JSON.parse(current.impacted_entity_refs) as string[])
+          ).map(normalizeRef),
+        ),
+      ].filter(ref => ref !== entityRef);
+      changes.impacted_entity_refs = JSON.stringify(impacted);
+
+      await tx<IncidentRow>(INCIDENTS_TABLE).where({ id }).update(changes);
+      if (patch.entityRef !== undefined || patch.impactedEntityRefs) {
+        await tx(INCIDENT_ENTITIES_TABLE).where({ incident_id: id }).delete();
+        const entities = entityRows(id, entityRef, impacted);
+        if (entities.length) await tx(INCIDENT_ENTITIES_TABLE).insert(entities);
+      }
+      const row = await tx<IncidentRow>(INCIDENTS_TABLE).where({ id }).first();
+      return row ? rowToIncident(row) : undefined;
+    });
+  }
+
+  /** An incident with the reasoning engine's bookkeeping. */
+  async getWork(id: string): Promise<IncidentWork | undefined> {
+    const row = await this.db<IncidentRow>(INCIDENTS_TABLE)
+      .where({ id })
+      .first();
+    return row ? rowToWork(row) : undefined;
+  }
+
+  /**
+   * What the reasoning engine matches new signal groups against in one
+   * cluster: incidents still being worked on, and those closed at or after
+   * `closedSince` (epoch ms), which a recurrence re-opens.
+   */
+  async listForReasoning(
+    cluster: string,
+    closedSince: number,
+  ): Promise<IncidentWork[]> {
+    const rows = await this.db<IncidentRow>(INCIDENTS_TABLE)
+      .where({ cluster })
+      .where(inner =>
+        inner
+          .whereIn('status', ACTIVE_INCIDENT_STATUSES)
+          .orWhere('resolved_at', '>=', closedSince)
+          .orWhere(fp =>
+            fp
+              .where('status', 'false-positive')
+              .where('updated_at', '>=', closedSince),
+          ),
+      )
+      .orderBy([
+        { column: 'opened_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ]);
+    return rows.map(rowToWork);
+  }
+
+  /** Incidents whose workflow thread is in one of the given states. */
+  async listByThreadState(states: ThreadState[]): Promise<IncidentWork[]> {
+    const rows = await this.db<IncidentRow>(INCIDENTS_TABLE)
+      .whereIn('thread_state', states)
+      .orderBy([
+        { column: 'opened_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ]);
+    return rows.map(rowToWork);
+  }
+
+  async appendTrace(incidentId: string, entry: AgentTraceEntry): Promise<void> {
+    await this.db(AGENT_TRACES_TABLE).insert({
+      incident_id: incidentId,
+      node: entry.node,
+      input: entry.input,
+      output: entry.output,
+      duration_ms: Math.round(entry.durationMs),
+      model_usage: entry.modelUsage ? JSON.stringify(entry.modelUsage) : null,
+      at: Date.parse(entry.at),
+    });
+  }
+
+  /** The agent trace of an incident, oldest first. */
+  async listTraces(incidentId: string): Promise<AgentTraceEntry[]> {
+    const rows = await this.db(AGENT_TRACES_TABLE)
+      .where({ incident_id: incidentId })
+      .orderBy('id', 'asc');
+    return rows.map(row => ({
+      node: row.node,
+      input: row.input,
+      output: row.output,
+      durationMs: Number(row.duration_ms),
+      ...(row.model_usage ? { modelUsage: JSON.parse(row.model_usage) } : {}),
+      at: new Date(toMillis(row.at)).toISOString(),
+    }));
   }
 
   /** Incidents by id, in the order asked, `undefined` where unknown. */
