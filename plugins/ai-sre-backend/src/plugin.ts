@@ -20,13 +20,19 @@ import {
   incidentResourceRef,
 } from './permissions/rules';
 import { DetectorRegistry } from './registry/DetectorRegistry';
+import { readPolicyConfig } from './policy';
+import { IncidentEngine } from './reasoning/IncidentEngine';
+import { ReasoningService } from './reasoning/ReasoningService';
 import { createRouter } from './service/router';
-import { createStores } from './store';
+import { createStores, KnexCheckpointSaver } from './store';
 import { builtInDetectors } from './telemetry/detectors';
 import { TelemetryService } from './telemetry/TelemetryService';
 
 /** Topic of signal events on Backstage's events service. */
 export const SIGNALS_TOPIC = 'ai-sre.signals';
+
+/** Topic of incident changes (opened, updated, resolved...) on the events service. */
+export const INCIDENTS_TOPIC = 'ai-sre.incidents';
 
 /**
  * The AI SRE backend plugin.
@@ -120,7 +126,71 @@ export const aiSrePlugin = createBackendPlugin({
           },
         });
         lifecycle.addStartupHook(() => telemetry.start());
-        lifecycle.addShutdownHook(() => telemetry.stop());
+
+        // The reasoning workflow: one checkpointed thread per incident.
+        const policy = readPolicyConfig(config.getOptional('aiSre.policy'));
+        const engine = new IncidentEngine({
+          incidents: stores.incidents,
+          checkpointer: new KnexCheckpointSaver(await database.getClient()),
+          policy,
+          clock,
+          logger: logger.child({ component: 'reasoning' }),
+          entityFacts: ref => {
+            const info = resolver
+              .mapped()
+              .find(
+                e =>
+                  e.ref.toLocaleLowerCase('en-US') ===
+                  ref.toLocaleLowerCase('en-US'),
+              );
+            return info
+              ? {
+                  ownerRef: info.ownerRef,
+                  systemRef: info.systemRef,
+                  lifecycle: info.lifecycle,
+                }
+              : undefined;
+          },
+          reopenWithinMs:
+            (config.getOptionalNumber('aiSre.reasoning.reopenWithinMinutes') ??
+              30) * 60_000,
+          resolveAfterMs:
+            (config.getOptionalNumber('aiSre.reasoning.resolveAfterSeconds') ??
+              120) * 1000,
+          onIncidentChanged: (incidentId, change) => {
+            events
+              .publish({
+                topic: INCIDENTS_TOPIC,
+                eventPayload: { incidentId, change },
+              })
+              .catch(error =>
+                logger.warn('Could not publish an incident change', {
+                  error: error instanceof Error ? error.message : String(error),
+                }),
+              );
+          },
+        });
+        const reasoning = new ReasoningService({
+          engine,
+          signals: stores.signals,
+          clock,
+          logger,
+          clusters: () =>
+            telemetry
+              .health()
+              .filter(c => c.watchedHere)
+              .map(c => c.name),
+          dependencies: () => telemetry.dependencies(),
+          entities: () => resolver.mapped(),
+          intervalMs:
+            (config.getOptionalNumber('aiSre.reasoning.intervalSeconds') ??
+              15) * 1000,
+        });
+        lifecycle.addStartupHook(() => reasoning.start());
+        lifecycle.addShutdownHook(async () => {
+          await reasoning.stop();
+          await telemetry.stop();
+        });
 
         httpRouter.use(
           await createRouter({

@@ -11,3 +11,4 @@ export * from './annotations';
 export * from './signals';
 export * from './redact';
 export * from './quantity';
+export * from './analysis';

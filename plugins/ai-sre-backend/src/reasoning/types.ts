@@ -3,13 +3,7 @@
  * these (no Backstage services), so the same code runs in the backend, in
  * `yarn eval` and in the offline CLI.
  */
-import type {
-  Change,
-  ObjectRef,
-  RemediationAction,
-  RootCauseCategory,
-  Signal,
-} from '@internal/plugin-ai-sre-common';
+import type { Change, ObjectRef, Signal } from '@internal/plugin-ai-sre-common';
 
 /** A dependency edge: `from` calls `to` (workloads), read from the cluster or the catalog. */
 export interface DependencyLink {
@@ -46,38 +40,8 @@ export interface SignalGroup {
   startedAt: number;
 }
 
-/** Evidence a hypothesis cites. */
-export interface CitedEvidence {
-  signalIds: string[];
-  changeIds: string[];
-  /** Plain-language facts, each naming where it came from. */
-  facts: string[];
-}
-
-/** One ranked explanation of a group. */
-export interface Hypothesis {
-  category: RootCauseCategory;
-  /** The culprit object, e.g. `Deployment/bookstore/catalog-api`. */
-  object: ObjectRef | null;
-  /** The entity the incident belongs to (the culprit's, or the most affected). */
-  entityRef: string | null;
-  /** 0..1 */
-  confidence: number;
-  summary: string;
-  evidence: CitedEvidence;
-}
-
-/** One allow-listed step of a fix plan. Plans, never shell commands. */
-export interface PlanStep {
-  action: RemediationAction;
-  /** The object the action changes (or the entity for notify/monitor). */
-  target: ObjectRef | null;
-  /** Parameters taken from the evidence, e.g. `{ revision: 6 }`, `{ container, memoryLimit: '512Mi' }`. */
-  params: Record<string, string | number | boolean>;
-  risk: 'low' | 'medium' | 'high';
-  expectedEffect: string;
-  /** How success is checked after the action. */
-  verification: string;
-  /** How to undo it. */
-  inverse: string;
-}
+export type {
+  CitedEvidence,
+  Hypothesis,
+  PlanStep,
+} from '@internal/plugin-ai-sre-common';

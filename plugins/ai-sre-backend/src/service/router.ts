@@ -3,7 +3,7 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   AuthorizeResult,
   PermissionCondition,
@@ -11,6 +11,8 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   aiSreIncidentReadPermission,
+  IncidentAnalysis,
+  IncidentDetails,
   listIncidentsQuerySchema,
   ListIncidentsResponse,
   listSignalsQuerySchema,
@@ -133,6 +135,40 @@ export async function createRouter(
       cursor: query.cursor,
       filter: await readFilter(req),
     });
+    res.json(body);
+  });
+
+  router.get('/incidents/:id', async (req, res) => {
+    const id = req.params.id;
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize(
+      [{ permission: aiSreIncidentReadPermission, resourceRef: id }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError();
+    }
+    const work = await incidents.getWork(id);
+    if (!work) {
+      throw new NotFoundError(`No incident with id ${id}`);
+    }
+    const analysis = work.analysis as Partial<IncidentAnalysis>;
+    const body: IncidentDetails = {
+      incident: work.incident,
+      analysis: {
+        hypotheses: analysis.hypotheses ?? [],
+        modelHypotheses: analysis.modelHypotheses ?? [],
+        plan: analysis.plan ?? [],
+        ...(analysis.summary ? { summary: analysis.summary } : {}),
+        ...(analysis.decision ? { decision: analysis.decision } : {}),
+        ...(analysis.approval ? { approval: analysis.approval } : {}),
+        ...(analysis.execution ? { execution: analysis.execution } : {}),
+      },
+      workflow: work.threadState,
+      trace: await incidents.listTraces(id),
+    };
     res.json(body);
   });
 

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { decodeCursor, encodeCursor } from './cursor';
 import {
+  AgentTraceEntry,
   Incident,
   IncidentSeverity,
   IncidentStatus,
@@ -62,27 +63,10 @@ export const ACTIVE_INCIDENT_STATUSES: IncidentStatus[] = [
   'mitigating',
 ];
 
+export type { AgentTraceEntry };
+
 /** The table of agent trace entries. */
 export const AGENT_TRACES_TABLE = 'ai_sre_agent_traces';
-
-/** Token usage of one model call, as recorded in the trace. */
-export interface StoredModelUsage {
-  provider: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-}
-
-/** One workflow node run. */
-export interface AgentTraceEntry {
-  node: string;
-  input: string;
-  output: string;
-  durationMs: number;
-  modelUsage?: StoredModelUsage[];
-  /** ISO 8601. */
-  at: string;
-}
 
 /** What the reasoning engine keeps beside an incident. */
 export interface IncidentWork {

@@ -1,0 +1,115 @@
+import type { Incident } from './incidents';
+import type { ObjectRef } from './signals';
+import type { RemediationAction, RootCauseCategory } from './taxonomy';
+
+/**
+ * Evidence a hypothesis cites.
+ *
+ * @public
+ */
+export interface CitedEvidence {
+  signalIds: string[];
+  changeIds: string[];
+  /** Plain-language facts, each naming where it came from. */
+  facts: string[];
+}
+
+/**
+ * One ranked explanation of an incident.
+ *
+ * @public
+ */
+export interface Hypothesis {
+  category: RootCauseCategory;
+  /** The culprit object, e.g. `Deployment/bookstore/catalog-api`. */
+  object: ObjectRef | null;
+  /** The entity the incident belongs to (the culprit's, or the most affected). */
+  entityRef: string | null;
+  /** 0..1 */
+  confidence: number;
+  summary: string;
+  evidence: CitedEvidence;
+}
+
+/**
+ * One allow-listed step of a fix plan. Plans, never shell commands.
+ *
+ * @public
+ */
+export interface PlanStep {
+  action: RemediationAction;
+  /** The object the action changes (or the entity for notify/monitor). */
+  target: ObjectRef | null;
+  /** Parameters taken from the evidence, e.g. `{ revision: 6 }`, `{ container, memoryLimit: '512Mi' }`. */
+  params: Record<string, string | number | boolean>;
+  risk: 'low' | 'medium' | 'high';
+  expectedEffect: string;
+  /** How success is checked after the action. */
+  verification: string;
+  /** How to undo it. */
+  inverse: string;
+}
+
+/**
+ * What the deterministic policy decided about a plan, with its reasons.
+ *
+ * @public
+ */
+export interface PlanDecision {
+  decision: 'auto-execute' | 'ask-human' | 'monitor' | 'refuse';
+  steps: Array<Record<string, unknown>>;
+  reasons: string[];
+  notify: boolean;
+  dryRun: boolean;
+}
+
+/**
+ * The workflow's conclusions about an incident.
+ *
+ * @public
+ */
+export interface IncidentAnalysis {
+  /** The deterministic ranking, best first. */
+  hypotheses: Hypothesis[];
+  /** Extra hypotheses from a language model, never ranked above the deterministic ones. */
+  modelHypotheses: Hypothesis[];
+  /** A model's plain-language summary, when one is configured. */
+  summary?: string;
+  plan: PlanStep[];
+  decision?: PlanDecision;
+  approval?: { approved: boolean; by: string; comment?: string };
+  execution?: { status: string; details: string };
+}
+
+/**
+ * One workflow node run, as the agent trace records it.
+ *
+ * @public
+ */
+export interface AgentTraceEntry {
+  node: string;
+  input: string;
+  output: string;
+  durationMs: number;
+  modelUsage?: Array<{
+    provider: string;
+    model: string;
+    inputTokens: number;
+    outputTokens: number;
+  }>;
+  /** ISO 8601. */
+  at: string;
+}
+
+/**
+ * `GET /api/ai-sre/incidents/:id`.
+ *
+ * @public
+ */
+export interface IncidentDetails {
+  incident: Incident;
+  analysis: IncidentAnalysis;
+  /** Where the incident's workflow stands. */
+  workflow: 'running' | 'awaiting-approval' | 'done';
+  trace: AgentTraceEntry[];
+}
