@@ -34,11 +34,14 @@ fi
 # Yarn 4 is committed under .yarn/releases; this shim needs no corepack.
 mkdir -p "$TOOLS/bin"
 YARN_RELEASE="$(ls "$AI_SRE_ROOT"/.yarn/releases/yarn-*.cjs | tail -n 1)"
-cat >"$TOOLS/bin/yarn" <<SHIM
-#!/usr/bin/env bash
-exec node "$YARN_RELEASE" "\$@"
-SHIM
-chmod +x "$TOOLS/bin/yarn"
+YARN_SHIM="#!/usr/bin/env bash
+exec node \"$YARN_RELEASE\" \"\$@\""
+# Written only when it changes (rewriting a running shim fails with "Text file busy").
+if [ "$(cat "$TOOLS/bin/yarn" 2>/dev/null)" != "$YARN_SHIM" ]; then
+  printf '%s\n' "$YARN_SHIM" >"$TOOLS/bin/yarn.tmp.$$"
+  chmod +x "$TOOLS/bin/yarn.tmp.$$"
+  mv -f "$TOOLS/bin/yarn.tmp.$$" "$TOOLS/bin/yarn"
+fi
 export PATH="$TOOLS/bin:$PATH"
 export YARN_ENABLE_TELEMETRY=0
 

@@ -32,3 +32,4 @@ export {
   decide,
   defaultPolicyConfig,
 } from '../../../plugins/ai-sre-backend/src/policy';
+export { createStandaloneEngine } from '../../../plugins/ai-sre-backend/src/reasoning/standalone';

@@ -3,13 +3,16 @@
  * telemetry (informers, built-in detectors, metrics scraped from the
  * sandbox) on the sandbox's virtual clock, entity resolution over a
  * catalog derived from the scenario's `backstage.io/kubernetes-id` labels,
- * then the reasoning agents (grouping, incident triage, root-cause ranking,
- * planning) and the policy step with its default configuration. Plans
- * are not executed: there is no execution layer yet.
+ * then the incident engine the backend runs: the LangGraph workflow
+ * (detection, root cause, fix plan, policy with its default configuration,
+ * execution decision), one checkpointed thread per incident, on an
+ * in-memory SQLite database. Plans are not executed: there is no execution
+ * layer yet, and the default policy asks a human.
  *
  * The scenario's `expect` block is ground truth for the scorer only: it is
  * removed before anything else sees the scenario.
  */
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
@@ -28,22 +31,16 @@ import type { AiSreClock } from '@internal/plugin-ai-sre-node';
 import {
   builtInDetectors,
   ClusterMonitor,
-  decide,
-  defaultPolicyConfig,
+  createStandaloneEngine,
   DependencyLink,
   EntityResolver,
-  groupSignals,
   Hypothesis,
   inferDependencies,
-  isIncident,
   KubeClient,
   parseExposition,
-  planFix,
   PlanStep,
-  rankRootCauses,
   ReasoningContext,
   ScrapeMetricSource,
-  SignalGroup,
 } from './backend';
 import { ENTITY_LABEL, entityHealth, MetricWindow } from './health';
 import type { IncidentReport, ScenarioReport } from './report';
@@ -158,17 +155,21 @@ async function settle(
   }
 }
 
-interface OpenIncident {
-  key: string;
-  openedAtMs: number;
-  signature: string;
-  hypotheses: Hypothesis[];
-  plan: PlanStep[];
-  decision: string;
-  group: SignalGroup;
-}
-
 const NO_LOGGER = { info() {}, warn() {}, error() {} };
+
+/** The pipeline's logger as the engine expects it. */
+function asLoggerService(
+  logger: NonNullable<RunScenarioOptions['logger']>,
+): LoggerService {
+  const service: LoggerService = {
+    info: (message, meta) => logger.info(message, meta as any),
+    warn: (message, meta) => logger.warn(message, meta as any),
+    error: (message, meta) => logger.error(message, meta as any),
+    debug: () => {},
+    child: () => service,
+  };
+  return service;
+}
 
 /** Runs one scenario (fresh sandbox, virtual clock) and reports its incidents. */
 export async function runScenario(
@@ -278,87 +279,30 @@ export async function runScenario(
       };
     });
 
-  // The policy step with its default configuration and no history: the
-  // evaluation never executes, so no attempts and no kill-switch.
-  const policy = defaultPolicyConfig();
-  const policyDecision = (
-    hypothesis: Hypothesis,
-    plan: PlanStep[],
-    group: SignalGroup,
-    now: number,
-  ): string => {
-    const ref = hypothesis.entityRef ?? group.entityRefs[0];
-    const info = ref ? resolver.mapped().find(e => e.ref === ref) : undefined;
-    try {
-      return decide({
-        plan,
-        hypothesis,
-        group,
-        entity: ref
-          ? {
-              ref,
-              lifecycle: info?.lifecycle ?? null,
-              ownerRef: info?.ownerRef ?? null,
-            }
-          : null,
-        history: { actionsForEntityLastHour: 0, attemptsForIncident: 0 },
-        killSwitch: { global: false, entityRefs: [] },
-        now,
-        config: policy,
-      }).decision;
-    } catch (error) {
-      logger.warn('The policy step failed; asking a human', {
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return 'ask-human';
-    }
-  };
-
-  const incidents = new Map<string, OpenIncident>();
-  const evaluate = () => {
-    const now = clock.now();
-    const active = [...latest.values()].filter(s => s.status === 'active');
-    if (!active.length) return;
+  // The backend's incident engine, with the default policy and no
+  // executor, on an in-memory database.
+  const standalone = await createStandaloneEngine({
+    clock,
+    entityFacts: ref => {
+      const info = resolver.mapped().find(e => e.ref === ref);
+      return info
+        ? {
+            ownerRef: info.ownerRef,
+            systemRef: info.systemRef,
+            lifecycle: info.lifecycle,
+          }
+        : undefined;
+    },
+    logger: asLoggerService(logger),
+  });
+  const evaluate = async () => {
     const context: ReasoningContext = {
-      now,
+      now: clock.now(),
       changes: [...changes],
       dependencies: dependencies(),
       entities,
     };
-    for (const group of groupSignals(active, context)) {
-      if (!isIncident(group, now)) continue;
-      const signature = group.signals
-        .map(s => s.fingerprint)
-        .sort()
-        .join(',');
-      // The same problem re-opens, never duplicates: a group whose key
-      // changed (signals joined or left) is still the incident it shares
-      // signals with.
-      const fingerprints = new Set(group.signals.map(s => s.fingerprint));
-      const previousKey = incidents.has(group.key)
-        ? group.key
-        : [...incidents.values()].find(incident =>
-            incident.group.signals.some(s => fingerprints.has(s.fingerprint)),
-          )?.key;
-      const open = previousKey ? incidents.get(previousKey) : undefined;
-      if (open && open.signature === signature) continue;
-      if (previousKey && previousKey !== group.key)
-        incidents.delete(previousKey);
-      const hypotheses = rankRootCauses(group, context);
-      const plan = hypotheses[0] ? planFix(hypotheses[0], group, context) : [];
-      const decision = hypotheses[0]
-        ? policyDecision(hypotheses[0], plan, group, now)
-        : 'ask-human';
-      incidents.set(group.key, {
-        key: group.key,
-        openedAtMs: open?.openedAtMs ?? now - start,
-        signature,
-        hypotheses,
-        plan,
-        decision,
-        group,
-      });
-    }
+    await standalone.engine.evaluate(CLUSTER, [...latest.values()], context);
   };
 
   // Two scrapes of the kubelets' metrics a minute apart, for the health check.
@@ -372,34 +316,61 @@ export async function runScenario(
     for (let t = stepMs; t <= observed.duration; t += stepMs) {
       await sandbox.advance(stepMs);
       await caughtUp();
-      if (t % evaluateEvery === 0 || t + stepMs > observed.duration) evaluate();
+      if (t % evaluateEvery === 0 || t + stepMs > observed.duration)
+        await evaluate();
       if (observed.duration - t <= healthWindowMs && !before)
         before = { at: t, text: sandbox.cluster.nodeAgents.exposition() };
     }
 
-    const opened = [...incidents.values()].sort(
-      (a, b) => a.openedAtMs - b.openedAtMs || a.key.localeCompare(b.key),
+    const opened = [];
+    for (let cursor: string | undefined, first = true; first || cursor; ) {
+      first = false;
+      const page = await standalone.incidents.list({ limit: 200, cursor });
+      for (const incident of page.items) {
+        const work = (await standalone.incidents.getWork(incident.id))!;
+        const analysis = work.analysis as {
+          hypotheses?: Hypothesis[];
+          plan?: PlanStep[];
+          decision?: { decision: string };
+        };
+        opened.push({
+          incident,
+          openedAtMs: Date.parse(incident.openedAt) - start,
+          hypotheses: analysis.hypotheses ?? [],
+          plan: analysis.plan ?? [],
+          decision: analysis.decision?.decision ?? 'ask-human',
+        });
+      }
+      cursor = page.nextCursor;
+    }
+    opened.sort(
+      (a, b) =>
+        a.openedAtMs - b.openedAtMs ||
+        a.incident.id.localeCompare(b.incident.id),
     );
     const origin = openedAtOrigin(
       observed.timeline[0]?.at,
       opened[0]?.openedAtMs,
     );
-    const reports: IncidentReport[] = opened.map(incident => {
-      const top = incident.hypotheses[0];
-      const entity = top?.entityRef ?? incident.group.entityRefs[0] ?? null;
+    const reports: IncidentReport[] = opened.map(item => {
+      const top = item.hypotheses[0];
+      const entity = top?.entityRef ?? item.incident.entityRef ?? null;
       return {
         entity,
-        impacted: incident.group.entityRefs.filter(r => r !== entity),
-        openedAt: formatSeconds(incident.openedAtMs - origin),
-        rootCause: incident.hypotheses.map(h => ({
+        impacted: [
+          ...(item.incident.entityRef ? [item.incident.entityRef] : []),
+          ...item.incident.impactedEntityRefs,
+        ].filter(r => r !== entity),
+        openedAt: formatSeconds(item.openedAtMs - origin),
+        rootCause: item.hypotheses.map(h => ({
           category: h.category,
           object: h.object
             ? formatObjectRef({ ...h.object, uid: undefined })
             : null,
           confidence: h.confidence,
         })),
-        plan: incident.plan.map(step => step.action),
-        decision: incident.decision,
+        plan: item.plan.map(step => step.action),
+        decision: item.decision,
       };
     });
 
@@ -433,6 +404,7 @@ export async function runScenario(
     monitor.stop();
     metrics.stop();
     await sandbox.stop();
+    await standalone.close();
   }
 }
 

@@ -244,3 +244,40 @@ describe.each(ids.map(id => [id]))('the incident engine on %s', databaseId => {
     expect(first.executed).toHaveLength(0);
   });
 });
+
+describe('the incident engine with a pending approval', () => {
+  it('supersedes the pending plan when new evidence arrives, and executes the new one once', async () => {
+    const knex = await databases.init('SQLITE_3');
+    await IncidentStore.migrate(knex);
+    const { group, context } = badDeploy.build();
+    const clock = { t: context.now };
+    const { engine, incidents, executed } = engineOn(knex, clock);
+    await engine.evaluate('prod', group.signals, context);
+    const [{ id }] = (await incidents.list({ limit: 1 })).items;
+    expect((await incidents.getWork(id))!.threadState).toBe(
+      'awaiting-approval',
+    );
+
+    const more: Signal = {
+      ...group.signals[0],
+      id: 'sig-more',
+      fingerprint: 'fp-more',
+      object: { ...group.signals[0].object, name: 'catalog-api-other' },
+    };
+    clock.t += 15_000;
+    await engine.evaluate('prod', [...group.signals, more], context);
+    const work = (await incidents.getWork(id))!;
+    expect(work.threadState).toBe('awaiting-approval');
+    expect(work.fingerprints).toContain('fp-more');
+    const nodes = (await incidents.listTraces(id)).map(t => t.node);
+    expect(nodes.filter(n => n === 'checkPolicy')).toHaveLength(2);
+
+    // A signal resolving is not new evidence: nothing is re-run.
+    clock.t += 15_000;
+    await engine.evaluate('prod', [more], context);
+    expect(await incidents.listTraces(id)).toHaveLength(nodes.length);
+
+    await engine.answer(id, { approved: true, by: 'user:default/owner' });
+    expect(executed).toEqual([['rollback-deployment', 'notify-owner']]);
+  });
+});

@@ -122,10 +122,6 @@ function fingerprintsOf(group: SignalGroup): string[] {
   return [...new Set(group.signals.map(s => s.fingerprint))].sort();
 }
 
-function sameSet(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 interface Analysis {
   outcome?: string;
   reason?: string;
@@ -325,7 +321,11 @@ export class IncidentEngine {
       );
       return;
     }
-    const changed = !sameSet(work.fingerprints, fingerprints);
+    // Fingerprints accumulate: a signal that comes back is the same problem.
+    const grew = fingerprints.some(f => !work.fingerprints.includes(f));
+    const all = grew
+      ? [...new Set([...work.fingerprints, ...fingerprints])].sort()
+      : work.fingerprints;
     await incidents.update(
       id,
       {
@@ -333,9 +333,9 @@ export class IncidentEngine {
         ...(closed
           ? { status: 'open', resolvedAt: null, threadState: 'running' }
           : {}),
-        ...(changed || closed
+        ...(grew || closed
           ? {
-              fingerprints,
+              fingerprints: all,
               groupKey: group.key,
               severity: severityOf(group.signals),
             }
@@ -344,9 +344,10 @@ export class IncidentEngine {
       new Date(now),
     );
     if (closed) this.options.onIncidentChanged?.(id, 'reopened');
-    // Re-analyse when the problem changed shape or came back, unless a
-    // person is deciding on the current plan or the thread is still busy.
-    if ((changed || closed) && (closed || work.threadState === 'done')) {
+    // New evidence (a signal not seen before) or a recurrence: analyse
+    // again. A pending approval is superseded by the new plan; a thread
+    // still running (another replica, or a resume) is left alone.
+    if ((grew || closed) && (closed || work.threadState !== 'running')) {
       try {
         const result = await this.workflow.invoke(
           { incidentId: id, group, context },
