@@ -95,6 +95,15 @@ export interface Config {
      * runs. Defaults: every change needs a human's approval; auto-execution
      * is off until turned on here.
      */
+    /** The incident workflow. */
+    reasoning?: {
+      /** Seconds between evaluations of each watched cluster's signals. Default 15. */
+      intervalSeconds?: number;
+      /** A resolved incident whose problem recurs within this many minutes re-opens. Default 30. */
+      reopenWithinMinutes?: number;
+      /** An incident resolves this many seconds after its last active signal. Default 120. */
+      resolveAfterSeconds?: number;
+    };
     policy?: {
       autoExecute?: {
         /** Run allowed plans without a human; default false. */
@@ -192,6 +201,72 @@ export interface Config {
           /** ... for entities with these lifecycles; default ['production']. */
           lifecycles?: string[];
         };
+      };
+    };
+    /**
+     * An optional language model that enriches incidents: a plain-language
+     * summary, and extra hypotheses when the deterministic ranking is unsure.
+     * Its output is validated and ranked below the rules; plans and policy
+     * decisions never read it. Without this block no model is used.
+     */
+    model?: {
+      /**
+       * `openai` (also OpenAI-compatible servers, with `baseUrl`),
+       * `anthropic`, `ollama` or `bedrock`.
+       */
+      provider: 'openai' | 'anthropic' | 'ollama' | 'bedrock';
+      /** The provider's model name, e.g. `gpt-4o-mini`, `llama3.1`. */
+      model: string;
+      /** Base URL of an OpenAI-compatible server, Ollama, or an Anthropic proxy. */
+      baseUrl?: string;
+      /**
+       * API key (OpenAI, Anthropic); default the provider's environment
+       * variable (OPENAI_API_KEY, ANTHROPIC_API_KEY).
+       * @visibility secret
+       */
+      apiKey?: string;
+      /** AWS region (Bedrock; required there). */
+      region?: string;
+      /**
+       * Static AWS credentials (Bedrock); default the AWS SDK's chain
+       * (environment, shared profile, web identity, instance role).
+       */
+      credentials?: {
+        /** @visibility secret */
+        accessKeyId: string;
+        /** @visibility secret */
+        secretAccessKey: string;
+        /** @visibility secret */
+        sessionToken?: string;
+      };
+      /** Sampling temperature; default 0. */
+      temperature?: number;
+      /** Give up on a call after this many milliseconds; default 30000. */
+      timeoutMs?: number;
+      /** Most tokens of one answer; default 800. */
+      maxOutputTokens?: number;
+      /** Longest prompt in characters (at least 2000); default 12000. */
+      maxPromptChars?: number;
+      /**
+       * Extra hypotheses are asked for when the top deterministic confidence
+       * is below this (or there is no hypothesis); default 0.8.
+       */
+      minConfidenceToSkip?: number;
+      /**
+       * Also ask for a summary (only) when the ranking is confident; false
+       * calls the model only when it is unsure. Default true.
+       */
+      summaries?: boolean;
+      /** Tokens (input + output) one incident may use; default 4000. */
+      maxTokensPerIncident?: number;
+      /** Tokens all incidents may use per UTC day of the clock; default 200000. */
+      maxTokensPerDay?: number;
+      /**
+       * Entities whose incidents are never sent to the model, besides those
+       * annotated `ai-sre.io/model-opt-out: "true"`.
+       */
+      optOut?: {
+        entityRefs?: string[];
       };
     };
   };

@@ -22,6 +22,7 @@ import {
 import { DetectorRegistry } from './registry/DetectorRegistry';
 import { readPolicyConfig } from './policy';
 import { IncidentEngine } from './reasoning/IncidentEngine';
+import { aiSreModelServiceRef } from './reasoning/model';
 import { ReasoningService } from './reasoning/ReasoningService';
 import { createRouter } from './service/router';
 import { createStores, KnexCheckpointSaver } from './store';
@@ -64,6 +65,7 @@ export const aiSrePlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         events: eventsServiceRef,
         clock: aiSreClockServiceRef,
+        model: aiSreModelServiceRef,
       },
       async init({
         config,
@@ -78,6 +80,7 @@ export const aiSrePlugin = createBackendPlugin({
         catalog,
         events,
         clock,
+        model,
       }) {
         const stores = await createStores(database);
 
@@ -134,6 +137,7 @@ export const aiSrePlugin = createBackendPlugin({
           checkpointer: new KnexCheckpointSaver(await database.getClient()),
           policy,
           clock,
+          enricher: model.enricher,
           logger: logger.child({ component: 'reasoning' }),
           entityFacts: ref => {
             const info = resolver
