@@ -28,10 +28,17 @@ export interface Executor {
   execute(
     incidentId: string,
     plan: PlanStep[],
-    options: { dryRun: boolean },
+    options: {
+      dryRun: boolean;
+      /** The cluster the incident's signals come from. */
+      cluster: string;
+      /** Who approved, or `policy` for auto-execution. */
+      requestedBy?: string;
+    },
   ): Promise<{
-    status: 'succeeded' | 'failed' | 'rolled-back';
+    status: 'succeeded' | 'failed' | 'rolled-back' | 'dry-run' | 'refused';
     details: string;
+    executionId?: string;
   }>;
 }
 
@@ -331,6 +338,10 @@ export function buildIncidentWorkflow(
             state.plan,
             {
               dryRun: state.decision?.dryRun ?? false,
+              cluster: state.group.signals[0]?.cluster ?? '',
+              requestedBy: state.approval?.approved
+                ? state.approval.by
+                : 'policy',
             },
           );
           return { execution: result };

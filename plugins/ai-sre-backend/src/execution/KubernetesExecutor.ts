@@ -1,0 +1,339 @@
+/**
+ * The execution layer: carries out an approved (or policy-allowed) fix
+ * plan on its cluster, and nothing else reaches a cluster. For every step:
+ * the allow-listed handler turns it into API operations, each operation is
+ * sent as a server-side dry-run first (its diff recorded), the object is
+ * snapshotted, then the operation is applied. The plan is claimed in the
+ * database first, so it runs exactly once across replicas, restarts and
+ * double clicks. A failed step stops the plan and reverts the steps already
+ * applied; `rollback` reverts a finished execution from its snapshots.
+ */
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { PlanStep } from '@internal/plugin-ai-sre-common';
+import type { PatchStrategy } from '@kubernetes/client-node';
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  ExecutedOperation,
+  ExecutedStep,
+  ExecutionRecord,
+  ExecutionStore,
+} from '../store/ExecutionStore';
+import { handlerFor, Operation, PlanStepError } from './actions';
+import type { ClusterOps } from './ClusterOps';
+import { describeKubeError } from './ClusterOps';
+import { diffObjects } from './diff';
+
+export interface ExecuteOptions {
+  cluster: string;
+  /** Policy's dry-run mode: everything is validated, nothing changes. */
+  dryRun: boolean;
+  /** Who approved, or `policy` for auto-execution. */
+  requestedBy?: string;
+}
+
+export interface ExecutionOutcome {
+  status: 'succeeded' | 'failed' | 'rolled-back' | 'dry-run' | 'refused';
+  details: string;
+  executionId?: string;
+}
+
+export interface KubernetesExecutorOptions {
+  executions: ExecutionStore;
+  /** The operations of a configured cluster, or undefined when unknown. */
+  opsFor(cluster: string): ClusterOps | undefined;
+  now(): number;
+  logger: LoggerService;
+  /** Checked before anything runs: the global or per-entity kill-switch. */
+  killSwitch?(incidentId: string): Promise<string | undefined>;
+}
+
+/** Stable hash of a plan's actions, targets and parameters. */
+export function planHash(plan: PlanStep[]): string {
+  const canonical = plan.map(step => ({
+    action: step.action,
+    target: step.target,
+    params: Object.fromEntries(
+      Object.entries(step.params).sort(([a], [b]) => a.localeCompare(b)),
+    ),
+  }));
+  return createHash('sha256')
+    .update(JSON.stringify(canonical))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** The parts of an object a rollback restores. */
+function restorable(object: Record<string, any>) {
+  return object.kind === 'ConfigMap' || object.kind === 'Secret'
+    ? { data: object.data, binaryData: object.binaryData }
+    : { spec: object.spec };
+}
+
+export class KubernetesExecutor {
+  constructor(private readonly options: KubernetesExecutorOptions) {}
+
+  /**
+   * Validates a plan against the cluster without changing anything: the
+   * dry-run diff a person sees before approving.
+   */
+  async preview(plan: PlanStep[], cluster: string): Promise<ExecutedStep[]> {
+    const ops = this.options.opsFor(cluster);
+    if (!ops) throw new Error(`Cluster ${cluster} is not configured`);
+    const steps: ExecutedStep[] = [];
+    for (const step of plan) {
+      steps.push(await this.dryRunStep(step, ops));
+    }
+    return steps;
+  }
+
+  async execute(
+    incidentId: string,
+    plan: PlanStep[],
+    options: ExecuteOptions,
+  ): Promise<ExecutionOutcome> {
+    const { executions, logger } = this.options;
+    const ops = this.options.opsFor(options.cluster);
+    if (!ops) {
+      return {
+        status: 'refused',
+        details: `Cluster ${options.cluster} is not configured for execution`,
+      };
+    }
+    const stopped = await this.options.killSwitch?.(incidentId);
+    if (stopped) {
+      return { status: 'refused', details: stopped };
+    }
+    for (const step of plan) {
+      if (!handlerFor(step.action)) {
+        return {
+          status: 'refused',
+          details: `${step.action} is not an allow-listed action`,
+        };
+      }
+    }
+
+    const { claimed, record } = await executions.claim({
+      id: randomUUID(),
+      incidentId,
+      planHash: planHash(plan),
+      cluster: options.cluster,
+      dryRun: options.dryRun,
+      requestedBy: options.requestedBy ?? null,
+      startedAt: this.options.now(),
+    });
+    if (!claimed) {
+      // Already executed (or executing): never twice.
+      return {
+        status:
+          record.status === 'running'
+            ? 'succeeded'
+            : (record.status as ExecutionOutcome['status']),
+        details: `This plan was already executed (execution ${record.id}, ${record.status}); not run again.`,
+        executionId: record.id,
+      };
+    }
+
+    const steps: ExecutedStep[] = [];
+    const save = (patch: Parameters<ExecutionStore['update']>[1]) =>
+      executions.update(record.id, { steps, ...patch });
+    try {
+      // Dry-run of the whole plan just before executing it.
+      for (const step of plan) steps.push(await this.dryRunStep(step, ops));
+      const invalid = steps.find(s => s.status === 'failed');
+      if (invalid || options.dryRun) {
+        const details = invalid
+          ? `The dry-run of ${invalid.action} failed: ${invalid.error}`
+          : `Dry-run mode: ${this.describe(steps)} validated; nothing changed.`;
+        await save({
+          status: invalid ? 'failed' : 'dry-run',
+          details,
+          finishedAt: this.options.now(),
+        });
+        return {
+          status: invalid ? 'failed' : 'dry-run',
+          details,
+          executionId: record.id,
+        };
+      }
+
+      for (const step of steps) {
+        if (step.status === 'noted') continue;
+        try {
+          for (const operation of step.operations) {
+            await this.apply(operation, ops);
+            operation.status = 'applied';
+          }
+          step.status = 'applied';
+          await save({});
+        } catch (error) {
+          step.status = 'failed';
+          step.error = describeKubeError(error);
+          logger.warn('A fix step failed; reverting what the plan changed', {
+            incident: incidentId,
+            action: step.action,
+            error: step.error,
+          });
+          await this.revert(steps, ops);
+          const details = `${step.action} failed (${step.error}); the changes already made were reverted.`;
+          await save({
+            status: 'rolled-back',
+            details,
+            finishedAt: this.options.now(),
+          });
+          return { status: 'rolled-back', details, executionId: record.id };
+        }
+      }
+      const details = `${this.describe(steps)} applied.`;
+      await save({
+        status: 'succeeded',
+        details,
+        finishedAt: this.options.now(),
+      });
+      return { status: 'succeeded', details, executionId: record.id };
+    } catch (error) {
+      const details = `Execution failed: ${describeKubeError(error)}`;
+      await save({ status: 'failed', details, finishedAt: this.options.now() });
+      return { status: 'failed', details, executionId: record.id };
+    }
+  }
+
+  /** Reverts a finished execution from its snapshots. */
+  async rollback(executionId: string): Promise<ExecutionRecord> {
+    const { executions } = this.options;
+    const record = await executions.get(executionId);
+    if (!record) throw new Error(`Unknown execution ${executionId}`);
+    const ops = this.options.opsFor(record.cluster);
+    if (!ops) throw new Error(`Cluster ${record.cluster} is not configured`);
+    if (record.status !== 'succeeded') {
+      throw new Error(
+        `Execution ${executionId} is ${record.status}; only a succeeded execution can be rolled back`,
+      );
+    }
+    await this.revert(record.steps, ops);
+    await executions.update(executionId, {
+      status: 'rolled-back',
+      steps: record.steps,
+      details: `${record.details} Rolled back.`,
+    });
+    return (await executions.get(executionId))!;
+  }
+
+  private describe(steps: ExecutedStep[]): string {
+    const changes = steps.flatMap(s => s.operations.map(o => o.summary));
+    return changes.length ? changes.join('; ') : 'No cluster change';
+  }
+
+  private async dryRunStep(
+    step: PlanStep,
+    ops: ClusterOps,
+  ): Promise<ExecutedStep> {
+    const handler = handlerFor(step.action)!;
+    if (handler.readOnly) {
+      return { action: step.action, status: 'noted', operations: [] };
+    }
+    let operations: Operation[];
+    try {
+      operations = await handler.prepare(step, ops);
+    } catch (error) {
+      return {
+        action: step.action,
+        status: 'failed',
+        operations: [],
+        error:
+          error instanceof PlanStepError
+            ? error.message
+            : describeKubeError(error),
+      };
+    }
+    const executed: ExecutedOperation[] = [];
+    for (const operation of operations) {
+      const record: ExecutedOperation = {
+        type: operation.type,
+        object: operation.object,
+        summary: operation.summary,
+        ...(operation.type === 'patch'
+          ? { patch: operation.patch, strategy: operation.strategy }
+          : {}),
+        diff: [],
+        status: 'pending',
+      };
+      executed.push(record);
+      try {
+        const before = JSON.parse(
+          JSON.stringify(await ops.read(operation.object)),
+        );
+        if (operation.type === 'patch') {
+          record.snapshot = before;
+          const after = await ops.patch(
+            operation.object,
+            operation.patch,
+            operation.strategy,
+            true,
+          );
+          record.diff = diffObjects(before, JSON.parse(JSON.stringify(after)));
+        } else if (operation.type === 'evict') {
+          await ops.evict(operation.object, true);
+          record.diff = [{ path: 'pod', before: 'running', after: 'evicted' }];
+        } else {
+          await ops.delete(operation.object, true);
+          record.diff = [{ path: 'pod', before: 'present', after: 'deleted' }];
+        }
+        record.status = 'dry-run';
+      } catch (error) {
+        record.status = 'failed';
+        record.error = describeKubeError(error);
+        return {
+          action: step.action,
+          status: 'failed',
+          operations: executed,
+          error: `${operation.summary}: ${record.error}`,
+        };
+      }
+    }
+    return { action: step.action, status: 'dry-run', operations: executed };
+  }
+
+  private async apply(operation: ExecutedOperation, ops: ClusterOps) {
+    if (operation.type === 'evict') {
+      await ops.evict(operation.object, false);
+      return;
+    }
+    if (operation.type === 'delete') {
+      await ops.delete(operation.object, false);
+      return;
+    }
+    await ops.patch(
+      operation.object,
+      operation.patch as object,
+      operation.strategy as PatchStrategy,
+      false,
+    );
+  }
+
+  private async revert(steps: ExecutedStep[], ops: ClusterOps) {
+    for (const step of [...steps].reverse()) {
+      for (const operation of [...step.operations].reverse()) {
+        if (operation.status !== 'applied' || !operation.snapshot) continue;
+        try {
+          const current = (await ops.read(operation.object)) as Record<
+            string,
+            any
+          >;
+          await ops.replace(
+            {
+              ...current,
+              ...restorable(operation.snapshot),
+            } as any,
+            false,
+          );
+          operation.status = 'reverted';
+        } catch (error) {
+          operation.error = `revert failed: ${describeKubeError(error)}`;
+        }
+      }
+      if (step.operations.some(o => o.status === 'reverted')) {
+        step.status = 'reverted';
+      }
+    }
+  }
+}
