@@ -33,3 +33,7 @@ export {
   defaultPolicyConfig,
 } from '../../../plugins/ai-sre-backend/src/policy';
 export { createStandaloneEngine } from '../../../plugins/ai-sre-backend/src/reasoning/standalone';
+export { KubernetesExecutor } from '../../../plugins/ai-sre-backend/src/execution/KubernetesExecutor';
+export { KubernetesClusterOps } from '../../../plugins/ai-sre-backend/src/execution/ClusterOps';
+export { handlerFor } from '../../../plugins/ai-sre-backend/src/execution/actions';
+export { ExecutionStore } from '../../../plugins/ai-sre-backend/src/store/ExecutionStore';

@@ -32,6 +32,10 @@ import {
   builtInDetectors,
   ClusterMonitor,
   createStandaloneEngine,
+  ExecutionStore,
+  handlerFor,
+  KubernetesClusterOps,
+  KubernetesExecutor,
   DependencyLink,
   EntityResolver,
   Hypothesis,
@@ -283,6 +287,30 @@ export async function runScenario(
   // executor, on an in-memory database.
   const standalone = await createStandaloneEngine({
     clock,
+    // Plans execute through the real execution layer, against the sandbox
+    // over HTTP, like any configured cluster.
+    createExecutor: knex =>
+      new KubernetesExecutor({
+        executions: new ExecutionStore(knex),
+        now: () => clock.now(),
+        logger: asLoggerService(logger),
+        opsFor: cluster =>
+          cluster === CLUSTER
+            ? new KubernetesClusterOps({
+                kubeConfig,
+                cluster,
+                now: () => clock.now(),
+                changes: async (_cluster, objectRef) =>
+                  changes
+                    .filter(
+                      c =>
+                        formatObjectRef({ ...c.object, uid: undefined }) ===
+                        objectRef,
+                    )
+                    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at)),
+              })
+            : undefined,
+      }),
     entityFacts: ref => {
       const info = resolver.mapped().find(e => e.ref === ref);
       return info
@@ -303,6 +331,46 @@ export async function runScenario(
       entities,
     };
     await standalone.engine.evaluate(CLUSTER, [...latest.values()], context);
+    await approveFirstPlans();
+  };
+
+  // The evaluation approves each incident's first plan on a user's behalf,
+  // whatever the policy decided, when its first action is allow-listed.
+  const approved = new Set<string>();
+  const approveFirstPlans = async () => {
+    for (const work of await standalone.incidents.listByThreadState([
+      'awaiting-approval',
+      'done',
+    ])) {
+      const id = work.incident.id;
+      if (approved.has(id)) continue;
+      const analysis = work.analysis as {
+        plan?: PlanStep[];
+        execution?: unknown;
+      };
+      const plan = analysis.plan ?? [];
+      if (!plan.length || !handlerFor(plan[0].action) || analysis.execution) {
+        continue;
+      }
+      approved.add(id);
+      const approval = {
+        approved: true,
+        by: 'user:default/ai-sre-eval',
+        comment: 'approved by the evaluation',
+      };
+      if (work.threadState === 'awaiting-approval') {
+        await standalone.engine.answer(id, approval);
+      } else {
+        // Policy chose to monitor: the evaluation executes the plan anyway.
+        await standalone.engine.executeOnRequest(id, approval);
+      }
+      const after = await standalone.incidents.getWork(id);
+      logger.info('The evaluation approved and executed a plan', {
+        incident: id,
+        plan: plan.map(step => step.action).join(', '),
+        execution: (after?.analysis as { execution?: unknown }).execution,
+      });
+    }
   };
 
   // Two scrapes of the kubelets' metrics a minute apart, for the health check.
@@ -389,9 +457,17 @@ export async function runScenario(
       ? [first]
       : catalog.map(e => e.metadata.annotations![KUBERNETES_ID_ANNOTATION]);
     const now = sandbox.clock.now();
-    const resolved = ids.every(
-      id => entityHealth(sandbox.cluster.store, id, now, window).healthy,
+    const health = ids.map(id =>
+      entityHealth(sandbox.cluster.store, id, now, window),
     );
+    const resolved = health.every(h => h.healthy);
+    if (!resolved) {
+      logger.info('Not healthy at the end', {
+        problems: health.flatMap(
+          h => (h as { problems?: string[] }).problems ?? [],
+        ),
+      });
+    }
 
     return {
       id: scenario.id,

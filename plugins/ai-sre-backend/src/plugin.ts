@@ -20,7 +20,10 @@ import {
   incidentResourceRef,
 } from './permissions/rules';
 import { DetectorRegistry } from './registry/DetectorRegistry';
+import { KubernetesClusterOps } from './execution/ClusterOps';
+import { KubernetesExecutor } from './execution/KubernetesExecutor';
 import { readPolicyConfig } from './policy';
+import { ExecutionStore } from './store/ExecutionStore';
 import { IncidentEngine } from './reasoning/IncidentEngine';
 import { aiSreModelServiceRef } from './reasoning/model';
 import { ReasoningService } from './reasoning/ReasoningService';
@@ -132,7 +135,42 @@ export const aiSrePlugin = createBackendPlugin({
 
         // The reasoning workflow: one checkpointed thread per incident.
         const policy = readPolicyConfig(config.getOptional('aiSre.policy'));
+        // The only way anything reaches a cluster.
+        const executor = new KubernetesExecutor({
+          executions: new ExecutionStore(await database.getClient()),
+          now: () => clock.now(),
+          logger: logger.child({ component: 'execution' }),
+          opsFor: cluster => {
+            const target = telemetry.targets().find(t => t.name === cluster);
+            if (!target?.kubeConfig) return undefined;
+            return new KubernetesClusterOps({
+              kubeConfig: target.kubeConfig,
+              cluster,
+              now: () => clock.now(),
+              changes: (name, objectRef) =>
+                stores.signals.listChanges({
+                  cluster: name,
+                  objectRefs: [objectRef],
+                  limit: 1,
+                }),
+            });
+          },
+          killSwitch: async incidentId => {
+            if (policy.killSwitch.global) {
+              return 'The global kill-switch is on (aiSre.policy.killSwitch.global)';
+            }
+            const incident = await stores.incidents.get(incidentId);
+            const entity = incident?.entityRef;
+            return entity &&
+              policy.killSwitch.entities
+                .map(r => r.toLocaleLowerCase('en-US'))
+                .includes(entity)
+              ? `The kill-switch is on for ${entity}`
+              : undefined;
+          },
+        });
         const engine = new IncidentEngine({
+          executor,
           incidents: stores.incidents,
           checkpointer: new KnexCheckpointSaver(await database.getClient()),
           policy,

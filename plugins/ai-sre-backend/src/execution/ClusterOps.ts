@@ -6,13 +6,13 @@
  * persisting anything.
  */
 import type { Change } from '@internal/plugin-ai-sre-common';
-import {
-  CoreV1Api,
+import type {
   KubeConfig,
   KubernetesObject,
-  KubernetesObjectApi,
   PatchStrategy,
 } from '@kubernetes/client-node';
+import http from 'node:http';
+import https from 'node:https';
 import type { ObjectHeader } from './actions';
 
 /** An earlier version of an object, rebuilt from a recorded change. */
@@ -66,17 +66,6 @@ export function describeKubeError(error: unknown): string {
   return e.message ?? String(error);
 }
 
-function header(object: ObjectHeader): KubernetesObject {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    metadata: {
-      name: object.name,
-      ...(object.namespace ? { namespace: object.namespace } : {}),
-    },
-  };
-}
-
 /** Sets `path` (dotted, as changes record it) in `target` to `value`; undefined deletes. */
 function setPath(target: Record<string, any>, path: string, value: unknown) {
   const parts = path.split('.');
@@ -90,10 +79,66 @@ function setPath(target: Record<string, any>, path: string, value: unknown) {
   else node[last] = value;
 }
 
-export class KubernetesClusterOps implements ClusterOps {
-  private readonly objects: KubernetesObjectApi;
-  private readonly core: CoreV1Api;
+/** Where each kind the actions touch lives in the API. */
+const RESOURCES: Record<
+  string,
+  { group: string; plural: string; namespaced: boolean }
+> = {
+  Deployment: {
+    group: 'apis/apps/v1',
+    plural: 'deployments',
+    namespaced: true,
+  },
+  StatefulSet: {
+    group: 'apis/apps/v1',
+    plural: 'statefulsets',
+    namespaced: true,
+  },
+  DaemonSet: { group: 'apis/apps/v1', plural: 'daemonsets', namespaced: true },
+  ReplicaSet: {
+    group: 'apis/apps/v1',
+    plural: 'replicasets',
+    namespaced: true,
+  },
+  ControllerRevision: {
+    group: 'apis/apps/v1',
+    plural: 'controllerrevisions',
+    namespaced: true,
+  },
+  HorizontalPodAutoscaler: {
+    group: 'apis/autoscaling/v2',
+    plural: 'horizontalpodautoscalers',
+    namespaced: true,
+  },
+  CronJob: { group: 'apis/batch/v1', plural: 'cronjobs', namespaced: true },
+  Job: { group: 'apis/batch/v1', plural: 'jobs', namespaced: true },
+  PersistentVolumeClaim: {
+    group: 'api/v1',
+    plural: 'persistentvolumeclaims',
+    namespaced: true,
+  },
+  ConfigMap: { group: 'api/v1', plural: 'configmaps', namespaced: true },
+  Service: { group: 'api/v1', plural: 'services', namespaced: true },
+  Pod: { group: 'api/v1', plural: 'pods', namespaced: true },
+  Node: { group: 'api/v1', plural: 'nodes', namespaced: false },
+};
 
+/** An error answer of the API server, with its Status. */
+export class KubeRequestError extends Error {
+  constructor(readonly code: number, readonly body: unknown, message: string) {
+    super(message);
+    this.name = 'KubeRequestError';
+  }
+}
+
+/**
+ * Cluster operations as plain JSON requests authenticated by
+ * `@kubernetes/client-node`'s KubeConfig (tokens, client certificates,
+ * exec plugins, in-cluster): patch bodies reach the API server exactly as
+ * written, strategic-merge directives such as `$patch: replace` included,
+ * which the generated typed clients would drop.
+ */
+export class KubernetesClusterOps implements ClusterOps {
   constructor(
     private readonly options: {
       kubeConfig: KubeConfig;
@@ -101,22 +146,101 @@ export class KubernetesClusterOps implements ClusterOps {
       now(): number;
       /** Recorded changes of one object, newest first. */
       changes(cluster: string, objectRef: string): Promise<Change[]>;
+      timeoutMs?: number;
     },
-  ) {
-    this.objects = KubernetesObjectApi.makeApiClient(options.kubeConfig);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
-  }
+  ) {}
 
   now(): number {
     return this.options.now();
   }
 
+  private path(kind: string, namespace?: string, name?: string, sub?: string) {
+    const resource = RESOURCES[kind];
+    if (!resource)
+      throw new Error(`The execution layer does not handle ${kind}`);
+    return [
+      '',
+      resource.group,
+      ...(resource.namespaced && namespace ? ['namespaces', namespace] : []),
+      resource.plural,
+      ...(name ? [encodeURIComponent(name)] : []),
+      ...(sub ? [sub] : []),
+    ].join('/');
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    query: Record<string, string | undefined> = {},
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<T> {
+    const cluster = this.options.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('The kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const requestOptions: https.RequestOptions = {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(payload !== undefined
+          ? {
+              'content-type': contentType,
+              'content-length': Buffer.byteLength(payload),
+            }
+          : {}),
+      },
+    };
+    await this.options.kubeConfig.applyToHTTPSOptions(requestOptions);
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(url, requestOptions, res => {
+        const chunks: Buffer[] = [];
+        res.on('data', chunk => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: any;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = text;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(parsed as T);
+          else
+            reject(
+              new KubeRequestError(
+                status,
+                parsed,
+                `${method} ${path} answered ${status}: ${
+                  parsed?.message ?? text
+                }`,
+              ),
+            );
+        });
+        res.on('error', reject);
+      });
+      req.setTimeout(this.options.timeoutMs ?? 30_000, () =>
+        req.destroy(new Error(`${method} ${path} timed out`)),
+      );
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
   read(object: ObjectHeader): Promise<KubernetesObject> {
-    return this.objects.read(header(object) as any);
+    return this.request(
+      'GET',
+      this.path(object.kind, object.namespace, object.name),
+    );
   }
 
   async list(
-    apiVersion: string,
+    _apiVersion: string,
     kind: string,
     namespace?: string,
     fieldSelector?: string,
@@ -124,20 +248,18 @@ export class KubernetesClusterOps implements ClusterOps {
     const items: KubernetesObject[] = [];
     let continueToken: string | undefined;
     do {
-      const page = await this.objects.list(
-        apiVersion,
-        kind,
-        namespace,
-        undefined,
-        undefined,
-        undefined,
+      const page = await this.request<{
+        items: KubernetesObject[];
+        metadata?: { continue?: string };
+      }>('GET', this.path(kind, namespace), {
         fieldSelector,
-        undefined,
-        500,
-        continueToken,
+        limit: '500',
+        continue: continueToken,
+      });
+      items.push(
+        ...page.items.map(item => ({ apiVersion: _apiVersion, kind, ...item })),
       );
-      items.push(...page.items);
-      continueToken = page.metadata?._continue || undefined;
+      continueToken = page.metadata?.continue || undefined;
     } while (continueToken);
     return items;
   }
@@ -148,13 +270,11 @@ export class KubernetesClusterOps implements ClusterOps {
     strategy: PatchStrategy,
     dryRun: boolean,
   ): Promise<KubernetesObject> {
-    const body = Array.isArray(patch) ? patch : { ...header(object), ...patch };
-    return this.objects.patch(
-      body as any,
-      undefined,
-      dryRun ? 'All' : undefined,
-      'ai-sre',
-      undefined,
+    return this.request(
+      'PATCH',
+      this.path(object.kind, object.namespace, object.name),
+      { dryRun: dryRun ? 'All' : undefined, fieldManager: 'ai-sre' },
+      patch,
       strategy,
     );
   }
@@ -163,32 +283,36 @@ export class KubernetesClusterOps implements ClusterOps {
     object: KubernetesObject,
     dryRun: boolean,
   ): Promise<KubernetesObject> {
-    return this.objects.replace(
+    return this.request(
+      'PUT',
+      this.path(
+        object.kind!,
+        object.metadata?.namespace,
+        object.metadata?.name,
+      ),
+      { dryRun: dryRun ? 'All' : undefined, fieldManager: 'ai-sre' },
       object,
-      undefined,
-      dryRun ? 'All' : undefined,
-      'ai-sre',
     );
   }
 
   async evict(pod: ObjectHeader, dryRun: boolean): Promise<void> {
-    await this.core.createNamespacedPodEviction({
-      name: pod.name,
-      namespace: pod.namespace!,
-      body: {
+    await this.request(
+      'POST',
+      this.path('Pod', pod.namespace, pod.name, 'eviction'),
+      { dryRun: dryRun ? 'All' : undefined },
+      {
         apiVersion: 'policy/v1',
         kind: 'Eviction',
         metadata: { name: pod.name, namespace: pod.namespace },
       },
-      dryRun: dryRun ? 'All' : undefined,
-    });
+    );
   }
 
   async delete(object: ObjectHeader, dryRun: boolean): Promise<void> {
-    await this.objects.delete(
-      header(object),
-      undefined,
-      dryRun ? 'All' : undefined,
+    await this.request(
+      'DELETE',
+      this.path(object.kind, object.namespace, object.name),
+      { dryRun: dryRun ? 'All' : undefined },
     );
   }
 

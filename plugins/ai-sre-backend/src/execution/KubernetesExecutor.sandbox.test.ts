@@ -125,6 +125,40 @@ describe('KubernetesExecutor on the sandbox', () => {
     }
   });
 
+  it('restores the whole pod template on rollback, removing what the bad revision added', async () => {
+    const { sandbox, executor } = await setup('bookstore-missing-secret');
+    try {
+      await sandbox.advance(150_000);
+      const env = () =>
+        (
+          sandbox.cluster.store.get(
+            'deployments',
+            'bookstore',
+            'payments',
+          ) as any
+        ).spec.template.spec.containers[0].env.map((e: any) => e.name);
+      expect(env()).toContain('PROCESSOR_TOKEN');
+      const result = await executor.execute(
+        'inc-secret',
+        [
+          {
+            ...rollback(1),
+            target: {
+              kind: 'Deployment',
+              namespace: 'bookstore',
+              name: 'payments',
+            },
+          },
+        ],
+        { cluster: 'sandbox', dryRun: false },
+      );
+      expect(result.status).toBe('succeeded');
+      expect(env()).not.toContain('PROCESSOR_TOKEN');
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
   it('changes nothing in dry-run mode, under the kill-switch, or with bad parameters', async () => {
     const { sandbox, executor, kill } = await setup(
       'bookstore-crashloop-after-deploy',

@@ -408,6 +408,47 @@ export class IncidentEngine {
   }
 
   /**
+   * Executes an incident's current plan on a person's explicit request
+   * when policy chose only to monitor it (its thread is done). The
+   * executor still dry-runs, claims the plan once and honours the
+   * kill-switch.
+   */
+  executeOnRequest(
+    incidentId: string,
+    approval: ApprovalAnswer,
+  ): Promise<void> {
+    return this.serial(async () => {
+      const { incidents, executor } = this.options;
+      const work = await incidents.getWork(incidentId);
+      if (!work) throw new Error(`Unknown incident ${incidentId}`);
+      if (work.threadState !== 'done') {
+        throw new Error(
+          `Incident ${incidentId} is ${work.threadState}; answer its approval instead`,
+        );
+      }
+      const analysis = work.analysis as unknown as Analysis;
+      if (!executor) throw new Error('No executor is configured');
+      const execution = await executor.execute(incidentId, analysis.plan, {
+        dryRun: analysis.decision?.dryRun ?? false,
+        cluster: work.incident.cluster,
+        requestedBy: approval.by,
+      });
+      await incidents.update(
+        incidentId,
+        {
+          analysis: {
+            ...analysis,
+            approval,
+            execution,
+          } as unknown as Record<string, unknown>,
+        },
+        new Date(this.options.clock.now()),
+      );
+      this.options.onIncidentChanged?.(incidentId, 'executed');
+    });
+  }
+
+  /**
    * After a restart: every thread that was running continues from its last
    * checkpoint (a node that had not finished runs again; finished nodes do
    * not), and threads waiting for a person stay waiting.

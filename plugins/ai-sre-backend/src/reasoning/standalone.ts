@@ -9,6 +9,7 @@ import { defaultPolicyConfig, PolicyConfig } from '../policy';
 import { KnexCheckpointSaver } from '../store/checkpoint';
 import { IncidentStore } from '../store/IncidentStore';
 import { IncidentEngine, IncidentEngineOptions } from './IncidentEngine';
+import type { Executor } from './workflow';
 
 const SILENT: LoggerService = {
   info() {},
@@ -46,6 +47,8 @@ export async function createStandaloneEngine(
   > & {
     clock: { now(): number };
     policy?: PolicyConfig;
+    /** Builds the executor on the engine's database (for its execution records). */
+    createExecutor?(knex: Knex): Executor;
   },
 ): Promise<StandaloneEngine> {
   const knex = await openMemoryDatabase();
@@ -53,6 +56,7 @@ export async function createStandaloneEngine(
   const engine = new IncidentEngine({
     logger: SILENT,
     ...options,
+    executor: options.createExecutor?.(knex) ?? options.executor,
     policy: options.policy ?? defaultPolicyConfig(),
     incidents,
     checkpointer: new KnexCheckpointSaver(knex),
