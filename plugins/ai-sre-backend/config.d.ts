@@ -95,6 +95,20 @@ export interface Config {
      * runs. Defaults: every change needs a human's approval; auto-execution
      * is off until turned on here.
      */
+    /** Who hears about incidents, besides the pages showing them. */
+    notifications?: {
+      /** Backstage notifications to the owning group (default true). */
+      enabled?: boolean;
+      /** An outgoing webhook for every incident change people are told about. */
+      webhook?: {
+        url: string;
+        /**
+         * Shared secret: requests carry `X-AI-SRE-Signature: sha256=<HMAC-SHA256 of the body>`.
+         * @visibility secret
+         */
+        secret: string;
+      };
+    };
     /** The incident workflow. */
     reasoning?: {
       /** Seconds between evaluations of each watched cluster's signals. Default 15. */

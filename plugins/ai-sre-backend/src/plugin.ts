@@ -23,7 +23,11 @@ import { DetectorRegistry } from './registry/DetectorRegistry';
 import { KubernetesClusterOps } from './execution/ClusterOps';
 import { KubernetesExecutor } from './execution/KubernetesExecutor';
 import { readPolicyConfig } from './policy';
-import { ExecutionStore } from './store/ExecutionStore';
+import { ControlService } from './control/ControlService';
+import { IncidentNotifier } from './control/notifier';
+import { KillSwitches } from './control/KillSwitches';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { IncidentEngine } from './reasoning/IncidentEngine';
 import { aiSreModelServiceRef } from './reasoning/model';
 import { ReasoningService } from './reasoning/ReasoningService';
@@ -69,6 +73,9 @@ export const aiSrePlugin = createBackendPlugin({
         events: eventsServiceRef,
         clock: aiSreClockServiceRef,
         model: aiSreModelServiceRef,
+        auditor: coreServices.auditor,
+        notifications: notificationService,
+        signalsService: signalsServiceRef,
       },
       async init({
         config,
@@ -84,6 +91,9 @@ export const aiSrePlugin = createBackendPlugin({
         events,
         clock,
         model,
+        auditor,
+        notifications,
+        signalsService,
       }) {
         const stores = await createStores(database);
 
@@ -133,11 +143,34 @@ export const aiSrePlugin = createBackendPlugin({
         });
         lifecycle.addStartupHook(() => telemetry.start());
 
+        const webhookUrl = config.getOptionalString(
+          'aiSre.notifications.webhook.url',
+        );
+        const notifier = new IncidentNotifier({
+          logger,
+          notifications:
+            config.getOptionalBoolean('aiSre.notifications.enabled') === false
+              ? undefined
+              : notifications,
+          signals: signalsService,
+          webhook: webhookUrl
+            ? {
+                url: webhookUrl,
+                secret: config.getString('aiSre.notifications.webhook.secret'),
+              }
+            : undefined,
+        });
+
         // The reasoning workflow: one checkpointed thread per incident.
         const policy = readPolicyConfig(config.getOptional('aiSre.policy'));
+        const killSwitches = new KillSwitches({
+          control: stores.control,
+          incidents: stores.incidents,
+          policy,
+        });
         // The only way anything reaches a cluster.
         const executor = new KubernetesExecutor({
-          executions: new ExecutionStore(await database.getClient()),
+          executions: stores.executions,
           now: () => clock.now(),
           logger: logger.child({ component: 'execution' }),
           opsFor: cluster => {
@@ -155,19 +188,7 @@ export const aiSrePlugin = createBackendPlugin({
                 }),
             });
           },
-          killSwitch: async incidentId => {
-            if (policy.killSwitch.global) {
-              return 'The global kill-switch is on (aiSre.policy.killSwitch.global)';
-            }
-            const incident = await stores.incidents.get(incidentId);
-            const entity = incident?.entityRef;
-            return entity &&
-              policy.killSwitch.entities
-                .map(r => r.toLocaleLowerCase('en-US'))
-                .includes(entity)
-              ? `The kill-switch is on for ${entity}`
-              : undefined;
-          },
+          killSwitch: incidentId => killSwitches.stopped(incidentId),
         });
         const engine = new IncidentEngine({
           executor,
@@ -199,7 +220,46 @@ export const aiSrePlugin = createBackendPlugin({
           resolveAfterMs:
             (config.getOptionalNumber('aiSre.reasoning.resolveAfterSeconds') ??
               120) * 1000,
+          runtime: async (_incidentId, entityRef) => {
+            const switches = await killSwitches.state();
+            const info = entityRef
+              ? resolver
+                  .mapped()
+                  .find(
+                    e =>
+                      e.ref.toLocaleLowerCase('en-US') ===
+                      entityRef.toLocaleLowerCase('en-US'),
+                  )
+              : undefined;
+            return {
+              killSwitch: {
+                global: switches.global.enabled,
+                entityRefs: switches.entities.map(e => e.entityRef),
+              },
+              actionsForEntityLastHour: 0,
+              attemptsForIncident: 0,
+              entity: entityRef
+                ? {
+                    ref: entityRef,
+                    lifecycle: info?.lifecycle ?? null,
+                    ownerRef: info?.ownerRef ?? null,
+                  }
+                : null,
+            };
+          },
           onIncidentChanged: (incidentId, change) => {
+            stores.incidents
+              .get(incidentId)
+              .then(incident =>
+                incident
+                  ? notifier.incidentChanged(incident, change)
+                  : undefined,
+              )
+              .catch(error =>
+                logger.warn('Could not notify about an incident', {
+                  error: error instanceof Error ? error.message : String(error),
+                }),
+              );
             events
               .publish({
                 topic: INCIDENTS_TOPIC,
@@ -211,6 +271,17 @@ export const aiSrePlugin = createBackendPlugin({
                 }),
               );
           },
+        });
+        const control: ControlService = new ControlService({
+          incidents: stores.incidents,
+          executions: stores.executions,
+          control: stores.control,
+          engine,
+          executor,
+          policy,
+          now: () => clock.now(),
+          logger,
+          auditor,
         });
         const reasoning = new ReasoningService({
           engine,
@@ -247,6 +318,12 @@ export const aiSrePlugin = createBackendPlugin({
             detectors: () => detectors.list(),
             clusters: () => telemetry.health(),
             dependencies: () => telemetry.dependencies(),
+            control: {
+              executions: stores.executions,
+              controlStore: stores.control,
+              control,
+              policy,
+            },
             ingest: signals => telemetry.ingest(signals),
             alertmanagerSecret: config.getOptionalString(
               'aiSre.alertmanager.sharedSecret',

@@ -112,4 +112,35 @@ export interface IncidentDetails {
   /** Where the incident's workflow stands. */
   workflow: 'running' | 'awaiting-approval' | 'done';
   trace: AgentTraceEntry[];
+  /** Executions of its plans, with dry-run diffs and outcomes. */
+  executions?: ExecutionSummary[];
+}
+
+/**
+ * One execution of a plan, as the API returns it.
+ *
+ * @public
+ */
+export interface ExecutionSummary {
+  id: string;
+  incidentId: string;
+  status: 'running' | 'succeeded' | 'failed' | 'dry-run' | 'rolled-back';
+  dryRun: boolean;
+  requestedBy: string | null;
+  steps: Array<{
+    action: string;
+    status: string;
+    error?: string;
+    operations: Array<{
+      type: string;
+      object: { kind: string; namespace?: string; name: string };
+      summary: string;
+      diff: Array<{ path: string; before: unknown; after: unknown }>;
+      status: string;
+      error?: string;
+    }>;
+  }>;
+  details: string;
+  startedAt: string;
+  finishedAt: string | null;
 }

@@ -92,16 +92,16 @@ export class KubernetesExecutor {
     options: ExecuteOptions,
   ): Promise<ExecutionOutcome> {
     const { executions, logger } = this.options;
+    const stopped = await this.options.killSwitch?.(incidentId);
+    if (stopped) {
+      return { status: 'refused', details: stopped };
+    }
     const ops = this.options.opsFor(options.cluster);
     if (!ops) {
       return {
         status: 'refused',
         details: `Cluster ${options.cluster} is not configured for execution`,
       };
-    }
-    const stopped = await this.options.killSwitch?.(incidentId);
-    if (stopped) {
-      return { status: 'refused', details: stopped };
     }
     for (const step of plan) {
       if (!handlerFor(step.action)) {

@@ -384,20 +384,30 @@ export class IncidentEngine {
    * Answers an incident's pending approval request: the thread resumes from
    * its checkpoint and, when approved, executes through the executor.
    */
-  answer(incidentId: string, answer: ApprovalAnswer): Promise<void> {
+  answer(
+    incidentId: string,
+    answer: ApprovalAnswer,
+    options: { claimed?: boolean } = {},
+  ): Promise<void> {
     return this.serial(async () => {
-      const work = await this.options.incidents.getWork(incidentId);
+      const { incidents } = this.options;
+      const work = await incidents.getWork(incidentId);
       if (!work) throw new Error(`Unknown incident ${incidentId}`);
-      if (work.threadState !== 'awaiting-approval') {
+      // Exactly one answer resumes the thread: the caller claimed it, or
+      // we claim it here (a second answer finds it no longer waiting).
+      const claimed =
+        options.claimed ||
+        (await incidents.claimThreadState(
+          incidentId,
+          'awaiting-approval',
+          'running',
+          new Date(this.options.clock.now()),
+        ));
+      if (!claimed) {
         throw new Error(
           `Incident ${incidentId} is not waiting for an approval (${work.threadState})`,
         );
       }
-      await this.options.incidents.update(
-        incidentId,
-        { threadState: 'running' },
-        new Date(this.options.clock.now()),
-      );
       const result = await this.workflow.invoke(
         new Command({ resume: answer }),
         threadConfig(incidentId),

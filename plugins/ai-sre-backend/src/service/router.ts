@@ -30,6 +30,8 @@ import {
   alertsToSignals,
 } from '../telemetry/alertmanager';
 import type { Signal } from '@internal/plugin-ai-sre-common';
+import { postmortemMarkdown } from '../control/postmortem';
+import { addControlRoutes, ControlRouteOptions } from './controlRoutes';
 
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -54,6 +56,8 @@ export interface RouterOptions {
   /** The shared secret Alertmanager sends; the route is closed without one. */
   alertmanagerSecret?: string;
   now: () => number;
+  /** The control routes (acting on incidents, plans, executions); absent in read-only setups. */
+  control?: Omit<ControlRouteOptions, 'httpAuth' | 'permissions' | 'incidents'>;
 }
 
 const SIGNAL_FILTER_TARGET: FilterTarget = {
@@ -138,7 +142,8 @@ export async function createRouter(
     res.json(body);
   });
 
-  router.get('/incidents/:id', async (req, res) => {
+  /** One incident with its analysis, trace and executions, after a read check. */
+  async function details(req: express.Request): Promise<IncidentDetails> {
     const id = req.params.id;
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
@@ -155,7 +160,7 @@ export async function createRouter(
       throw new NotFoundError(`No incident with id ${id}`);
     }
     const analysis = work.analysis as Partial<IncidentAnalysis>;
-    const body: IncidentDetails = {
+    return {
       incident: work.incident,
       analysis: {
         hypotheses: analysis.hypotheses ?? [],
@@ -168,9 +173,41 @@ export async function createRouter(
       },
       workflow: work.threadState,
       trace: await incidents.listTraces(id),
+      executions: options.control
+        ? await options.control.executions.listForIncident(id)
+        : [],
     };
-    res.json(body);
+  }
+
+  router.get('/incidents/:id', async (req, res) => {
+    res.json(await details(req));
   });
+
+  router.get('/incidents/:id/postmortem', async (req, res) => {
+    const body = await details(req);
+    const audit = options.control
+      ? await options.control.controlStore.listAudit({
+          incidentId: body.incident.id,
+          limit: 500,
+        })
+      : [];
+    res
+      .type('text/markdown; charset=utf-8')
+      .set(
+        'content-disposition',
+        `attachment; filename="postmortem-${body.incident.id}.md"`,
+      )
+      .send(postmortemMarkdown(body, body.executions ?? [], audit));
+  });
+
+  if (options.control) {
+    addControlRoutes(router, {
+      httpAuth,
+      permissions,
+      incidents,
+      ...options.control,
+    });
+  }
 
   router.get('/signals', async (req, res) => {
     const query = parseQuery(listSignalsQuerySchema, req.query, 'signal query');

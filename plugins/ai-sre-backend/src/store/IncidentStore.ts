@@ -341,6 +341,22 @@ export class IncidentStore {
     });
   }
 
+  /**
+   * Moves the workflow thread from one state to another only if it is in
+   * `from`: true for exactly one caller, however many race for it.
+   */
+  async claimThreadState(
+    id: string,
+    from: ThreadState,
+    to: ThreadState,
+    now: Date,
+  ): Promise<boolean> {
+    const changed = await this.db<IncidentRow>(INCIDENTS_TABLE)
+      .where({ id, thread_state: from })
+      .update({ thread_state: to, updated_at: now.getTime() });
+    return changed === 1;
+  }
+
   /** An incident with the reasoning engine's bookkeeping. */
   async getWork(id: string): Promise<IncidentWork | undefined> {
     const row = await this.db<IncidentRow>(INCIDENTS_TABLE)

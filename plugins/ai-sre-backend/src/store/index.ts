@@ -1,4 +1,6 @@
 import { DatabaseService } from '@backstage/backend-plugin-api';
+import { ControlStore } from './ControlStore';
+import { ExecutionStore } from './ExecutionStore';
 import { IncidentStore } from './IncidentStore';
 import { LeaseStore } from './LeaseStore';
 import { SignalStore } from './SignalStore';
@@ -7,6 +9,8 @@ export interface Stores {
   incidents: IncidentStore;
   signals: SignalStore;
   leases: LeaseStore;
+  executions: ExecutionStore;
+  control: ControlStore;
 }
 
 /** Runs the plugin's migrations (unless skipped) and opens every store. */
@@ -19,6 +23,8 @@ export async function createStores(database: DatabaseService): Promise<Stores> {
     incidents: new IncidentStore(client),
     signals: new SignalStore(client),
     leases: new LeaseStore(client),
+    executions: new ExecutionStore(client),
+    control: new ControlStore(client),
   };
 }
 export * from './checkpoint';
