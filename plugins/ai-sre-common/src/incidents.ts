@@ -82,6 +82,22 @@ export const listIncidentsQuerySchema = z
       z.enum(INCIDENT_SEVERITIES),
       z.array(z.enum(INCIDENT_SEVERITIES)),
     ]),
+    /** Owning group (or user) entity ref. */
+    owner: z.union([z.string().min(1), z.array(z.string().min(1))]),
+    /** System entity ref. */
+    system: z.union([z.string().min(1), z.array(z.string().min(1))]),
+    namespace: z.union([z.string().min(1), z.array(z.string().min(1))]),
+    cluster: z.union([z.string().min(1), z.array(z.string().min(1))]),
+    category: z.union([
+      z.enum(ROOT_CAUSE_CATEGORIES),
+      z.array(z.enum(ROOT_CAUSE_CATEGORIES)),
+    ]),
+    /** Opened at or after (ISO 8601). */
+    from: z.iso.datetime({ offset: true }),
+    /** Opened before (ISO 8601). */
+    to: z.iso.datetime({ offset: true }),
+    /** Free text over title and summary. */
+    q: z.string().trim().min(1).max(200),
     limit: z.coerce.number().int().min(1).max(MAX_INCIDENT_PAGE_SIZE),
     cursor: z.string().min(1),
   })

@@ -142,4 +142,60 @@ describe.each(ids.map(id => [id]))('IncidentStore on %s', databaseId => {
       }),
     ).toEqual([]);
   });
+
+  it('searches by owner, system, namespace, cluster, category, time range and text', async () => {
+    const { store } = await createStore();
+    await store.insert(
+      newIncident({
+        id: 'a',
+        title: 'catalog-api is crash-looping after revision 7',
+        summary: 'The new image cannot find module ./ranker',
+        systemRef: 'system:default/bookstore',
+        category: 'bad-deploy',
+      }),
+    );
+    await store.insert(
+      newIncident({
+        id: 'b',
+        title: 'postgres is unreachable',
+        summary: 'Node node-b went NotReady',
+        entityRef: 'component:default/postgres',
+        ownerRef: 'group:default/team-data',
+        systemRef: 'system:default/platform',
+        cluster: 'prod-eu',
+        namespace: 'data',
+        category: 'node-failure',
+        openedAt: new Date('2025-03-05T10:00:00Z'),
+      }),
+    );
+    const idsOf = async (
+      options: Omit<Parameters<IncidentStore['list']>[0], 'limit'>,
+    ) =>
+      (await store.list({ limit: 10, ...options })).items.map(i => i.id).sort();
+
+    expect(await idsOf({ ownerRefs: ['group:default/TEAM-data'] })).toEqual([
+      'b',
+    ]);
+    expect(await idsOf({ systemRefs: ['system:default/bookstore'] })).toEqual([
+      'a',
+    ]);
+    expect(await idsOf({ namespaces: ['bookstore'] })).toEqual(['a']);
+    expect(await idsOf({ clusters: ['prod-eu', 'sandbox'] })).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(await idsOf({ categories: ['node-failure'] })).toEqual(['b']);
+    expect(await idsOf({ from: Date.parse('2025-03-05T00:00:00Z') })).toEqual([
+      'b',
+    ]);
+    expect(await idsOf({ to: Date.parse('2025-03-05T00:00:00Z') })).toEqual([
+      'a',
+    ]);
+    expect(await idsOf({ text: 'ranker' })).toEqual(['a']);
+    expect(await idsOf({ text: 'Crash-Looping revision' })).toEqual(['a']);
+    expect(await idsOf({ text: 'unreachable NotReady' })).toEqual(['b']);
+    expect(await idsOf({ text: 'nothing-like-this' })).toEqual([]);
+    // Wildcards in the text are literal.
+    expect(await idsOf({ text: '%' })).toEqual([]);
+  });
 });

@@ -22,6 +22,9 @@ export const INCIDENTS_TABLE = 'ai_sre_incidents';
 /** Which entities an incident concerns, for search by entity. */
 export const INCIDENT_ENTITIES_TABLE = 'ai_sre_incident_entities';
 
+/** The expression the PostgreSQL full-text index is built on (the search migration). */
+const SEARCH_VECTOR = `to_tsvector('simple', regexp_replace(title || ' ' || summary, '[^[:alnum:]]+', ' ', 'g'))`;
+
 /** Entity refs are case-insensitive; they are stored lower-cased. */
 function normalizeRef(ref: string): string {
   return ref.toLocaleLowerCase('en-US');
@@ -133,6 +136,17 @@ export interface ListIncidentsOptions {
   entityRefs?: string[];
   statuses?: IncidentStatus[];
   severities?: IncidentSeverity[];
+  ownerRefs?: string[];
+  systemRefs?: string[];
+  namespaces?: string[];
+  clusters?: string[];
+  categories?: RootCauseCategory[];
+  /** Opened at or after (epoch ms). */
+  from?: number;
+  /** Opened before (epoch ms). */
+  to?: number;
+  /** Free text over title and summary (case-insensitive). */
+  text?: string;
   limit: number;
   cursor?: string;
   /** Extra filters, e.g. from permission conditions. */
@@ -225,6 +239,11 @@ export class IncidentStore {
   }
 
   constructor(private readonly db: Knex) {}
+
+  private isPostgres(): boolean {
+    const client = this.db.client.config.client;
+    return typeof client === 'string' && /^(pg|postgres)/.test(client);
+  }
 
   async insert(incident: NewIncident): Promise<Incident> {
     const now = incident.openedAt.getTime();
@@ -457,6 +476,45 @@ export class IncidentStore {
     }
     if (options.severities?.length) {
       query.whereIn('severity', options.severities);
+    }
+    if (options.ownerRefs?.length) {
+      query.whereIn('owner_ref', options.ownerRefs.map(normalizeRef));
+    }
+    if (options.systemRefs?.length) {
+      query.whereIn('system_ref', options.systemRefs.map(normalizeRef));
+    }
+    if (options.namespaces?.length) {
+      query.whereIn('namespace', options.namespaces);
+    }
+    if (options.clusters?.length) {
+      query.whereIn('cluster', options.clusters);
+    }
+    if (options.categories?.length) {
+      query.whereIn('category', options.categories);
+    }
+    if (options.from !== undefined)
+      query.where('opened_at', '>=', options.from);
+    if (options.to !== undefined) query.where('opened_at', '<', options.to);
+    if (options.text && this.isPostgres()) {
+      // The GIN full-text index of the search migration answers this.
+      // Words only: "./ranker" and "crash-looping" are found by their parts.
+      query.whereRaw(`${SEARCH_VECTOR} @@ plainto_tsquery('simple', ?)`, [
+        options.text.replace(/[^\p{L}\p{N}]+/gu, ' '),
+      ]);
+    } else if (options.text) {
+      const words = options.text
+        .toLocaleLowerCase('en-US')
+        .split(/\s+/)
+        .filter(Boolean)
+        .slice(0, 8);
+      for (const word of words) {
+        const like = `%${word.replace(/[\\%_]/g, c => `\\${c}`)}%`;
+        query.where(inner =>
+          inner
+            .whereRaw(`lower(title) like ? escape '\\'`, [like])
+            .orWhereRaw(`lower(summary) like ? escape '\\'`, [like]),
+        );
+      }
     }
     if (options.filter) {
       query.where(inner => options.filter!(inner));
