@@ -117,6 +117,11 @@ export interface Config {
       reopenWithinMinutes?: number;
       /** An incident resolves this many seconds after its last active signal. Default 120. */
       resolveAfterSeconds?: number;
+      /**
+       * Seconds an executed fix has to verify (rollouts finished, no symptom
+       * recurring) before it is rolled back automatically. Default 300.
+       */
+      verifyWithinSeconds?: number;
     };
     policy?: {
       autoExecute?: {

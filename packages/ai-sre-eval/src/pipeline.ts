@@ -322,6 +322,8 @@ export async function runScenario(
         : undefined;
     },
     logger: asLoggerService(logger),
+    onIncidentChanged: (incidentId, change, detail) =>
+      logger.info(`Incident ${change}`, { incident: incidentId, detail }),
   });
   const evaluate = async () => {
     const context: ReasoningContext = {

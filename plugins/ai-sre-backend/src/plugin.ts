@@ -28,7 +28,8 @@ import { IncidentNotifier } from './control/notifier';
 import { KillSwitches } from './control/KillSwitches';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import { IncidentEngine } from './reasoning/IncidentEngine';
+import { IncidentChange, IncidentEngine } from './reasoning/IncidentEngine';
+import type { AuditAction } from './store/ControlStore';
 import { aiSreModelServiceRef } from './reasoning/model';
 import { ReasoningService } from './reasoning/ReasoningService';
 import { createRouter } from './service/router';
@@ -38,6 +39,13 @@ import { TelemetryService } from './telemetry/TelemetryService';
 
 /** Topic of signal events on Backstage's events service. */
 export const SIGNALS_TOPIC = 'ai-sre.signals';
+
+/** Changes the system makes on its own, recorded in the audit log. */
+const SYSTEM_AUDIT: Partial<Record<IncidentChange, AuditAction>> = {
+  expired: 'plan.expire',
+  verified: 'execution.verify',
+  'verification-failed': 'execution.auto-rollback',
+};
 
 /** Topic of incident changes (opened, updated, resolved...) on the events service. */
 export const INCIDENTS_TOPIC = 'ai-sre.incidents';
@@ -247,14 +255,43 @@ export const aiSrePlugin = createBackendPlugin({
                 : null,
             };
           },
-          onIncidentChanged: (incidentId, change) => {
+          approval: {
+            expiresAfterMs: policy.approval.expiresAfterMinutes * 60_000,
+            escalateAfterMs: policy.approval.escalateTo
+              ? (policy.approval.escalateAfterMinutes ??
+                  policy.approval.expiresAfterMinutes / 2) * 60_000
+              : undefined,
+          },
+          verifyWithinMs:
+            (config.getOptionalNumber('aiSre.reasoning.verifyWithinSeconds') ??
+              300) * 1000,
+          onIncidentChanged: (incidentId, change, detail) => {
             stores.incidents
               .get(incidentId)
-              .then(incident =>
-                incident
-                  ? notifier.incidentChanged(incident, change)
-                  : undefined,
-              )
+              .then(async incident => {
+                if (!incident) return;
+                const audited = SYSTEM_AUDIT[change];
+                if (audited) {
+                  await stores.control.audit({
+                    at: clock.now(),
+                    actor: 'ai-sre',
+                    action: audited,
+                    incidentId,
+                    entityRef: incident.entityRef,
+                    executionId: null,
+                    outcome: change === 'verified' ? 'succeeded' : 'failed',
+                    details: detail ? { reason: detail } : {},
+                  });
+                }
+                await notifier.incidentChanged(
+                  incident,
+                  change,
+                  detail,
+                  change === 'escalated' && policy.approval.escalateTo
+                    ? [policy.approval.escalateTo]
+                    : undefined,
+                );
+              })
               .catch(error =>
                 logger.warn('Could not notify about an incident', {
                   error: error instanceof Error ? error.message : String(error),

@@ -47,6 +47,9 @@ const NOTIFIED: Partial<Record<IncidentChange, string>> = {
   'awaiting-approval': 'Approval needed',
   executed: 'Fix executed',
   resolved: 'Incident resolved',
+  escalated: 'Approval overdue',
+  expired: 'Approval expired',
+  'verification-failed': 'Fix rolled back',
 };
 
 const SEVERITY: Record<
@@ -79,6 +82,8 @@ export class IncidentNotifier {
     incident: Incident,
     change: IncidentChange,
     detail?: string,
+    /** Who else to tell (an escalation group). */
+    also?: string[],
   ): Promise<void> {
     const { logger } = this.options;
     const tasks: Array<Promise<unknown>> = [];
@@ -95,11 +100,15 @@ export class IncidentNotifier {
       }) ?? Promise.resolve(),
     );
     const headline = NOTIFIED[change];
-    const recipients = incident.ownerRef ?? incident.entityRef;
-    if (headline && recipients && this.options.notifications) {
+    const owner = incident.ownerRef ?? incident.entityRef;
+    const recipients = [...(owner ? [owner] : []), ...(also ?? [])];
+    if (headline && recipients.length && this.options.notifications) {
       tasks.push(
         this.options.notifications.send({
-          recipients: { type: 'entity', entityRef: recipients },
+          recipients: {
+            type: 'entity',
+            entityRef: recipients.length === 1 ? recipients[0] : recipients,
+          },
           payload: {
             title: `${headline}: ${incident.title}`,
             description: detail ?? incident.summary,

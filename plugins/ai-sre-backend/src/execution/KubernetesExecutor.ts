@@ -197,6 +197,87 @@ export class KubernetesExecutor {
     }
   }
 
+  /**
+   * The post-conditions of an execution: every workload it rolled out has
+   * finished its rollout with all replicas available (a rollout past its
+   * progress deadline has failed); other changes hold once applied.
+   */
+  async verify(
+    executionId: string,
+  ): Promise<{ state: 'passed' | 'pending' | 'failed'; reason: string }> {
+    const record = await this.options.executions.get(executionId);
+    if (!record)
+      return { state: 'failed', reason: `unknown execution ${executionId}` };
+    const ops = this.options.opsFor(record.cluster);
+    if (!ops)
+      return {
+        state: 'failed',
+        reason: `cluster ${record.cluster} is not configured`,
+      };
+    const pending: string[] = [];
+    for (const step of record.steps) {
+      for (const operation of step.operations) {
+        if (operation.status !== 'applied') continue;
+        const { kind } = operation.object;
+        if (!['Deployment', 'StatefulSet', 'DaemonSet'].includes(kind))
+          continue;
+        const object = (await ops.read(operation.object)) as Record<
+          string,
+          any
+        >;
+        const name = `${kind}/${operation.object.namespace}/${operation.object.name}`;
+        const status = object.status ?? {};
+        const stalled = (status.conditions ?? []).find(
+          (c: any) =>
+            c.type === 'Progressing' &&
+            c.status === 'False' &&
+            c.reason === 'ProgressDeadlineExceeded',
+        );
+        if (stalled) {
+          return {
+            state: 'failed',
+            reason: `${name}: rollout exceeded its progress deadline (${
+              stalled.message ?? ''
+            })`,
+          };
+        }
+        const observed =
+          (status.observedGeneration ?? 0) >=
+          (object.metadata?.generation ?? 0);
+        let done: boolean;
+        let progress: string;
+        if (kind === 'DaemonSet') {
+          const desired = status.desiredNumberScheduled ?? 0;
+          done =
+            observed &&
+            status.updatedNumberScheduled === desired &&
+            status.numberAvailable === desired;
+          progress = `${status.numberAvailable ?? 0}/${desired} available`;
+        } else {
+          const desired = object.spec?.replicas ?? 1;
+          const ready =
+            kind === 'Deployment'
+              ? status.availableReplicas
+              : status.readyReplicas;
+          done =
+            observed &&
+            (status.updatedReplicas ?? 0) === desired &&
+            (ready ?? 0) >= desired &&
+            (status.replicas ?? 0) === desired;
+          progress = `${status.updatedReplicas ?? 0}/${desired} updated, ${
+            ready ?? 0
+          } available, ${status.replicas ?? 0} total`;
+        }
+        if (!done) pending.push(`${name}: ${progress}`);
+      }
+    }
+    if (pending.length) return { state: 'pending', reason: pending.join('; ') };
+    return {
+      state: 'passed',
+      reason: 'every rollout finished with all replicas available',
+    };
+  }
+
   /** Reverts a finished execution from its snapshots. */
   async rollback(executionId: string): Promise<ExecutionRecord> {
     const { executions } = this.options;

@@ -281,3 +281,119 @@ describe('the incident engine with a pending approval', () => {
     expect(executed).toEqual([['rollback-deployment', 'notify-owner']]);
   });
 });
+
+describe('the incident engine after execution and while waiting', () => {
+  async function run(options: {
+    verify: 'passed' | 'pending' | 'failed';
+    approval?: { expiresAfterMs: number; escalateAfterMs?: number };
+  }) {
+    const knex = await databases.init('SQLITE_3');
+    await IncidentStore.migrate(knex);
+    const { group, context } = badDeploy.build();
+    const clock = { t: context.now };
+    const changes: Array<[string, string | undefined]> = [];
+    const rolledBack: string[] = [];
+    const { engine, incidents } = engineOn(knex, clock, {
+      executor: {
+        execute: async () => ({
+          status: 'succeeded',
+          details: 'applied',
+          executionId: 'exec-1',
+        }),
+        verify: async () => ({
+          state: options.verify,
+          reason: `rollout ${options.verify}`,
+        }),
+        rollback: async id => {
+          rolledBack.push(id);
+          return { status: 'rolled-back', details: 'restored' };
+        },
+      },
+      verifyWithinMs: 5 * 60_000,
+      approval: options.approval,
+      onIncidentChanged: (_id, change, detail) =>
+        changes.push([change, detail]),
+    });
+    await engine.evaluate('prod', group.signals, context);
+    const [{ id }] = (await incidents.list({ limit: 1 })).items;
+    return {
+      engine,
+      incidents,
+      id,
+      clock,
+      group,
+      context,
+      changes,
+      rolledBack,
+    };
+  }
+
+  it('marks a fix verified once its rollout finished and the symptoms are gone', async () => {
+    const t = await run({ verify: 'passed' });
+    await t.engine.answer(t.id, { approved: true, by: 'user:default/owner' });
+    t.clock.t += 30_000;
+    await t.engine.evaluate('prod', [], t.context);
+    const analysis = (await t.incidents.getWork(t.id))!.analysis as any;
+    expect(analysis.verification).toMatchObject({ status: 'passed' });
+    expect(t.changes.map(c => c[0])).toContain('verified');
+    expect(t.rolledBack).toEqual([]);
+  });
+
+  it('rolls back automatically when the rollout never finishes within the window', async () => {
+    const t = await run({ verify: 'pending' });
+    await t.engine.answer(t.id, { approved: true, by: 'user:default/owner' });
+    t.clock.t += 60_000;
+    await t.engine.evaluate('prod', [], t.context);
+    expect(t.rolledBack).toEqual([]);
+    t.clock.t += 5 * 60_000;
+    await t.engine.evaluate('prod', [], t.context);
+    expect(t.rolledBack).toEqual(['exec-1']);
+    const analysis = (await t.incidents.getWork(t.id))!.analysis as any;
+    expect(analysis.verification).toMatchObject({
+      status: 'failed',
+      rolledBack: true,
+      reason: 'rollout pending',
+    });
+    expect(analysis.execution.status).toBe('rolled-back');
+  });
+
+  it('rolls back when the problem recurs after the fix, even if the rollout finished', async () => {
+    const t = await run({ verify: 'passed' });
+    await t.engine.answer(t.id, { approved: true, by: 'user:default/owner' });
+    const recurred: Signal = {
+      ...t.group.signals[0],
+      firstSeen: new Date(t.clock.t + 60_000).toISOString(),
+    };
+    t.clock.t += 6 * 60_000;
+    await t.engine.evaluate('prod', [recurred], t.context);
+    expect(t.rolledBack).toEqual(['exec-1']);
+    const failed = t.changes.find(c => c[0] === 'verification-failed');
+    expect(failed?.[1]).toMatch(/recurred after the fix/);
+  });
+
+  it('escalates, then expires an unanswered approval without executing', async () => {
+    const t = await run({
+      verify: 'passed',
+      approval: { expiresAfterMs: 60 * 60_000, escalateAfterMs: 30 * 60_000 },
+    });
+    t.clock.t += 31 * 60_000;
+    await t.engine.evaluate('prod', t.group.signals, t.context);
+    expect(t.changes.map(c => c[0])).toContain('escalated');
+    expect((await t.incidents.getWork(t.id))!.threadState).toBe(
+      'awaiting-approval',
+    );
+    t.clock.t += 30 * 60_000;
+    await t.engine.evaluate('prod', t.group.signals, t.context);
+    const work = (await t.incidents.getWork(t.id))!;
+    expect(work.threadState).toBe('done');
+    expect((work.analysis as any).approval).toMatchObject({
+      approved: false,
+      by: 'ai-sre:expiry',
+    });
+    expect((work.analysis as any).execution).toBeUndefined();
+    expect(t.changes.map(c => c[0])).toContain('expired');
+    await expect(
+      t.engine.answer(t.id, { approved: true, by: 'user:default/late' }),
+    ).rejects.toThrow(/not waiting/);
+  });
+});

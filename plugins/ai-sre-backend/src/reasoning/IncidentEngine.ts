@@ -55,7 +55,15 @@ export interface IncidentEngineOptions {
   /** An incident resolves this long after its last active signal; default 2 min. */
   resolveAfterMs?: number;
   /** Called after an incident was opened, re-analysed, re-opened or resolved. */
-  onIncidentChanged?(incidentId: string, change: IncidentChange): void;
+  onIncidentChanged?(
+    incidentId: string,
+    change: IncidentChange,
+    detail?: string,
+  ): void;
+  /** Approval expiry and escalation (from `aiSre.policy.approval`). */
+  approval?: { expiresAfterMs: number; escalateAfterMs?: number };
+  /** How long an execution has to meet its post-conditions; default 5 min. */
+  verifyWithinMs?: number;
 }
 
 export type IncidentChange =
@@ -64,7 +72,11 @@ export type IncidentChange =
   | 'reopened'
   | 'awaiting-approval'
   | 'resolved'
-  | 'executed';
+  | 'executed'
+  | 'escalated'
+  | 'expired'
+  | 'verified'
+  | 'verification-failed';
 
 const SEVERITY_RANK: Record<SignalSeverity, number> = {
   critical: 0,
@@ -132,6 +144,17 @@ interface Analysis {
   decision?: IncidentStateValue['decision'];
   approval?: IncidentStateValue['approval'];
   execution?: IncidentStateValue['execution'];
+  /** When the current approval request was made (epoch ms). */
+  awaitingSince?: number;
+  escalatedAt?: number;
+  /** When the plan was executed (epoch ms). */
+  executedAt?: number;
+  verification?: {
+    status: 'passed' | 'failed';
+    at: number;
+    reason: string;
+    rolledBack?: boolean;
+  };
 }
 
 function analysisOf(state: IncidentStateValue): Analysis {
@@ -244,9 +267,11 @@ export class IncidentEngine {
       }
     }
 
+    const activeFingerprints = new Set(active.map(s => s.fingerprint));
+    await this.maintain(known, active, now);
+
     // Incidents none of whose signals are active any more resolve after a
     // quiet period.
-    const activeFingerprints = new Set(active.map(s => s.fingerprint));
     for (const work of known) {
       if (matched.has(work.incident.id)) continue;
       if (
@@ -360,21 +385,187 @@ export class IncidentEngine {
     }
   }
 
+  /**
+   * Time-driven duties on known incidents: pending approvals escalate and
+   * expire; executed plans are verified (post-conditions met and none of
+   * the incident's signals active) within the verification window, and
+   * rolled back automatically when they are not.
+   */
+  private async maintain(
+    known: IncidentWork[],
+    active: Signal[],
+    now: number,
+  ): Promise<void> {
+    const { incidents, executor, logger } = this.options;
+    const approval = this.options.approval;
+    for (const listed of known) {
+      const id = listed.incident.id;
+      const work = (await incidents.getWork(id)) ?? listed;
+      const analysis = work.analysis as unknown as Analysis;
+      try {
+        if (work.threadState === 'awaiting-approval' && approval) {
+          const since =
+            analysis.awaitingSince ?? Date.parse(work.incident.updatedAt);
+          if (now - since >= approval.expiresAfterMs) {
+            const claimed = await incidents.claimThreadState(
+              id,
+              'awaiting-approval',
+              'running',
+              new Date(now),
+            );
+            if (claimed) {
+              const minutes = Math.round(approval.expiresAfterMs / 60_000);
+              const result = await this.workflow.invoke(
+                new Command({
+                  resume: {
+                    approved: false,
+                    by: 'ai-sre:expiry',
+                    comment: `The approval expired after ${minutes} minutes without an answer`,
+                  },
+                }),
+                threadConfig(id),
+              );
+              await this.settled(id, result);
+              this.options.onIncidentChanged?.(
+                id,
+                'expired',
+                `Nobody answered the approval request within ${minutes} minutes; nothing was executed.`,
+              );
+            }
+            continue;
+          }
+          if (
+            approval.escalateAfterMs !== undefined &&
+            !analysis.escalatedAt &&
+            now - since >= approval.escalateAfterMs
+          ) {
+            await this.patchAnalysis(id, { escalatedAt: now });
+            this.options.onIncidentChanged?.(id, 'escalated');
+          }
+        }
+
+        const execution = analysis.execution as
+          | { status: string; details: string; executionId?: string }
+          | undefined;
+        if (
+          execution?.status === 'succeeded' &&
+          execution.executionId &&
+          !analysis.verification &&
+          executor?.verify
+        ) {
+          const executedAt = analysis.executedAt ?? now;
+          const mine = active.filter(signal =>
+            work.fingerprints.includes(signal.fingerprint),
+          );
+          // A symptom that came back after the fix (a new pod crashing, a
+          // new OOM kill), not one still fading on the old pods.
+          const recurring = mine.filter(
+            signal => Date.parse(signal.firstSeen) > executedAt,
+          );
+          const check = await executor.verify(execution.executionId);
+          const windowOver =
+            now - executedAt >= (this.options.verifyWithinMs ?? 5 * 60_000);
+          const passed =
+            check.state === 'passed' &&
+            (mine.length === 0 || (windowOver && recurring.length === 0));
+          if (passed) {
+            await this.patchAnalysis(id, {
+              verification: { status: 'passed', at: now, reason: check.reason },
+            });
+            this.options.onIncidentChanged?.(id, 'verified', check.reason);
+          } else if (check.state === 'failed' || windowOver) {
+            const reason =
+              check.state !== 'passed'
+                ? check.reason
+                : `the problem recurred after the fix (${recurring
+                    .map(r => `${r.reason} on ${r.object.name}`)
+                    .join(', ')})`;
+            const rolledBack = await executor.rollback?.(execution.executionId);
+            await this.patchAnalysis(id, {
+              verification: {
+                status: 'failed',
+                at: now,
+                reason,
+                rolledBack: rolledBack?.status === 'rolled-back',
+              },
+              execution: {
+                ...execution,
+                status: rolledBack ? 'rolled-back' : execution.status,
+              },
+            });
+            this.options.onIncidentChanged?.(
+              id,
+              'verification-failed',
+              `The fix did not verify (${reason}); ${
+                rolledBack
+                  ? 'it was rolled back automatically'
+                  : 'it could not be rolled back'
+              }.`,
+            );
+          }
+        }
+      } catch (error) {
+        logger.error('Could not maintain an incident', {
+          incident: id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
+
+  private async patchAnalysis(id: string, patch: Partial<Analysis>) {
+    const work = await this.options.incidents.getWork(id);
+    if (!work) return;
+    await this.options.incidents.update(
+      id,
+      {
+        analysis: { ...work.analysis, ...patch } as unknown as Record<
+          string,
+          unknown
+        >,
+      },
+      new Date(this.options.clock.now()),
+    );
+  }
+
   /** Records where a thread stopped after `invoke` returned. */
   private async settled(incidentId: string, result: unknown): Promise<void> {
     this.flushTraces(incidentId);
     const now = new Date(this.options.clock.now());
     if (interrupted(result)) {
+      const before = await this.options.incidents.getWork(incidentId);
+      const fresh = before?.threadState !== 'awaiting-approval';
       await this.options.incidents.update(
         incidentId,
-        { threadState: 'awaiting-approval' },
+        {
+          threadState: 'awaiting-approval',
+          ...(fresh && before
+            ? {
+                analysis: {
+                  ...before.analysis,
+                  awaitingSince: now.getTime(),
+                  escalatedAt: undefined,
+                },
+              }
+            : {}),
+        },
         now,
       );
       this.options.onIncidentChanged?.(incidentId, 'awaiting-approval');
     } else {
+      // A rejected or expired plan ends without an execution: keep the answer.
+      const values = result as Partial<IncidentStateValue> | undefined;
+      const before = values?.approval
+        ? await this.options.incidents.getWork(incidentId)
+        : undefined;
       await this.options.incidents.update(
         incidentId,
-        { threadState: 'done' },
+        {
+          threadState: 'done',
+          ...(before && values?.approval
+            ? { analysis: { ...before.analysis, approval: values.approval } }
+            : {}),
+        },
         now,
       );
     }
@@ -450,6 +641,8 @@ export class IncidentEngine {
             ...analysis,
             approval,
             execution,
+            executedAt: this.options.clock.now(),
+            verification: undefined,
           } as unknown as Record<string, unknown>,
         },
         new Date(this.options.clock.now()),
@@ -559,9 +752,17 @@ export class IncidentEngine {
   }
 
   private async executed(state: IncidentStateValue): Promise<void> {
+    const before = await this.options.incidents.getWork(state.incidentId);
     await this.options.incidents.update(
       state.incidentId,
-      { analysis: analysisOf(state) as unknown as Record<string, unknown> },
+      {
+        analysis: {
+          ...before?.analysis,
+          ...analysisOf(state),
+          executedAt: this.options.clock.now(),
+          verification: undefined,
+        } as unknown as Record<string, unknown>,
+      },
       new Date(this.options.clock.now()),
     );
     this.options.onIncidentChanged?.(state.incidentId, 'executed');

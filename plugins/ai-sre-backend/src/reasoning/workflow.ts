@@ -40,6 +40,13 @@ export interface Executor {
     details: string;
     executionId?: string;
   }>;
+  /** Post-conditions of an execution (rollouts finished, replicas available). */
+  verify?(executionId: string): Promise<{
+    state: 'passed' | 'pending' | 'failed';
+    reason: string;
+  }>;
+  /** Reverts an execution from its snapshots. */
+  rollback?(executionId: string): Promise<{ status: string; details: string }>;
 }
 
 /** One agent step as recorded for the agent trace. */

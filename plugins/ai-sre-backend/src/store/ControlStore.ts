@@ -11,6 +11,9 @@ export type AuditAction =
   | 'plan.reject'
   | 'plan.execute'
   | 'execution.rollback'
+  | 'execution.verify'
+  | 'execution.auto-rollback'
+  | 'plan.expire'
   | 'kill-switch.set';
 
 export interface AuditEntry {
