@@ -169,6 +169,14 @@ export interface Config {
       };
       /** Never auto-execute; approved steps run as server-side dry-runs only; default false. */
       dryRun?: boolean;
+      /** Workloads managed by Argo CD or Flux. */
+      gitops?: {
+        /**
+         * Patch them directly (their controller would put the change back
+         * from Git). Default false: refused, naming the Git source to change.
+         */
+        allowDirectPatch?: boolean;
+      };
       killSwitch?: {
         /** Stops every execution; default false. */
         global?: boolean;

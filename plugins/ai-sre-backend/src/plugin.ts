@@ -179,6 +179,7 @@ export const aiSrePlugin = createBackendPlugin({
         // The only way anything reaches a cluster.
         const executor = new KubernetesExecutor({
           executions: stores.executions,
+          allowGitOpsPatch: policy.gitops.allowDirectPatch,
           now: () => clock.now(),
           logger: logger.child({ component: 'execution' }),
           opsFor: cluster => {

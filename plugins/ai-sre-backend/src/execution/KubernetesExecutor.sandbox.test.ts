@@ -201,6 +201,37 @@ describe('KubernetesExecutor on the sandbox', () => {
     }
   });
 
+  it('refuses to patch a workload Argo CD manages, naming its Application', async () => {
+    const { sandbox, executor } = await setup('bookstore-crashloop-after-deploy');
+    try {
+      await sandbox.advance(120_000);
+      const store = sandbox.cluster.store;
+      const deployment = store.get('deployments', 'bookstore', 'catalog-api') as any;
+      store.update({
+        ...deployment,
+        metadata: {
+          ...deployment.metadata,
+          annotations: {
+            ...deployment.metadata.annotations,
+            'argocd.argoproj.io/tracking-id':
+              'bookstore-catalog:apps/Deployment:bookstore/catalog-api',
+          },
+        },
+      });
+      const result = await executor.execute('inc-gitops', [rollback(1)], {
+        cluster: 'sandbox',
+        dryRun: false,
+      });
+      expect(result.status).toBe('failed');
+      expect(result.details).toMatch(
+        /managed by Argo CD .* change Argo CD Application bookstore-catalog instead/,
+      );
+      expect(image(sandbox)).toMatch(/2\.5\.0$/);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
   it('drains a failed node: cordons it and evicts its pods', async () => {
     const { sandbox, executor } = await setup('bookstore-node-not-ready');
     try {

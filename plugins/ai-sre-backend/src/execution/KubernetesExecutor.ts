@@ -22,6 +22,7 @@ import { handlerFor, Operation, PlanStepError } from './actions';
 import type { ClusterOps } from './ClusterOps';
 import { describeKubeError } from './ClusterOps';
 import { diffObjects } from './diff';
+import { gitOpsOwner } from './gitops';
 
 export interface ExecuteOptions {
   cluster: string;
@@ -43,6 +44,8 @@ export interface KubernetesExecutorOptions {
   opsFor(cluster: string): ClusterOps | undefined;
   now(): number;
   logger: LoggerService;
+  /** Patch objects a GitOps controller manages (default: refuse, name the Git source). */
+  allowGitOpsPatch?: boolean;
   /** Checked before anything runs: the global or per-entity kill-switch. */
   killSwitch?(incidentId: string): Promise<string | undefined>;
 }
@@ -343,6 +346,12 @@ export class KubernetesExecutor {
         const before = JSON.parse(
           JSON.stringify(await ops.read(operation.object)),
         );
+        const managed = gitOpsOwner(before);
+        if (managed && operation.type === 'patch' && !this.options.allowGitOpsPatch) {
+          throw new PlanStepError(
+            `${operation.object.kind}/${operation.object.namespace ? `${operation.object.namespace}/` : ''}${operation.object.name} is managed by ${managed.tool} and would be put back from Git: change ${managed.source} instead (or allow direct patches with aiSre.policy.gitops.allowDirectPatch)`,
+          );
+        }
         if (operation.type === 'patch') {
           record.snapshot = before;
           const after = await ops.patch(
@@ -362,7 +371,10 @@ export class KubernetesExecutor {
         record.status = 'dry-run';
       } catch (error) {
         record.status = 'failed';
-        record.error = describeKubeError(error);
+        record.error =
+          error instanceof PlanStepError
+            ? error.message
+            : describeKubeError(error);
         return {
           action: step.action,
           status: 'failed',

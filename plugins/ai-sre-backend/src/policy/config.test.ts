@@ -42,6 +42,7 @@ describe('readPolicyConfig', () => {
       },
       rateLimits: { actionsPerEntityPerHour: 3, maxRetries: 2 },
       dryRun: false,
+      gitops: { allowDirectPatch: false },
       killSwitch: { global: false, entities: [] },
       maintenanceWindows: [],
       suppressions: [],

@@ -235,6 +235,16 @@ export const policyConfigSchema = z.strictObject({
     .prefault({}),
   /** Never auto-execute; approved steps run as server-side dry-runs only. */
   dryRun: z.boolean().default(false),
+  gitops: z
+    .strictObject({
+      /**
+       * Patch objects Argo CD or Flux manage directly (they would be put
+       * back from Git). Default false: such steps are refused and the
+       * refusal names the Git source to change.
+       */
+      allowDirectPatch: z.boolean().default(false),
+    })
+    .prefault({}),
   killSwitch: z
     .strictObject({
       /** Stops every execution. */
