@@ -26,6 +26,7 @@ import { readPolicyConfig } from './policy';
 import { ControlService } from './control/ControlService';
 import { IncidentNotifier } from './control/notifier';
 import { KillSwitches } from './control/KillSwitches';
+import { ReliabilityInstruments } from './control/metrics';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { IncidentChange, IncidentEngine } from './reasoning/IncidentEngine';
@@ -151,6 +152,7 @@ export const aiSrePlugin = createBackendPlugin({
         });
         lifecycle.addStartupHook(() => telemetry.start());
 
+        const instruments = new ReliabilityInstruments();
         const webhookUrl = config.getOptionalString(
           'aiSre.notifications.webhook.url',
         );
@@ -284,6 +286,14 @@ export const aiSrePlugin = createBackendPlugin({
                     details: detail ? { reason: detail } : {},
                   });
                 }
+                instruments.incidentChanged(incident, change);
+                if (change === 'executed') {
+                  const work = await stores.incidents.getWork(incidentId);
+                  const status = (
+                    work?.analysis as { execution?: { status?: string } }
+                  )?.execution?.status;
+                  if (status) instruments.executed(status, incident);
+                }
                 await notifier.incidentChanged(
                   incident,
                   change,
@@ -320,6 +330,8 @@ export const aiSrePlugin = createBackendPlugin({
           now: () => clock.now(),
           logger,
           auditor,
+          onStatusChanged: (incident, change) =>
+            instruments.incidentChanged(incident, change),
         });
         const reasoning = new ReasoningService({
           engine,

@@ -40,6 +40,11 @@ export interface ControlServiceOptions {
   now(): number;
   logger: LoggerService;
   auditor?: AuditorService;
+  /** Told after a person changed an incident's status. */
+  onStatusChanged?(
+    incident: Incident,
+    change: 'acknowledged' | 'resolved' | 'false-positive',
+  ): void;
 }
 
 const CLOSED = ['resolved', 'false-positive'];
@@ -120,6 +125,7 @@ export class ControlService {
       incident,
       outcome: 'succeeded',
     });
+    this.options.onStatusChanged?.(updated, 'acknowledged');
     return updated;
   }
 
@@ -145,6 +151,7 @@ export class ControlService {
       outcome: 'succeeded',
       details: comment ? { comment } : {},
     });
+    this.options.onStatusChanged?.(updated, 'resolved');
     return updated;
   }
 
@@ -173,6 +180,7 @@ export class ControlService {
       outcome: 'succeeded',
       details: { reason },
     });
+    this.options.onStatusChanged?.(updated, 'false-positive');
     return updated;
   }
 

@@ -153,6 +153,31 @@ describe('the control routes', () => {
       409,
     );
     expect((await post('resolve')).status).toBe(409);
+
+    const metrics = await request(server)
+      .get(
+        '/api/ai-sre/metrics?groupBy=entity&from=2025-01-01T00:00:00Z&to=2025-12-31T00:00:00Z',
+      )
+      .set('Authorization', as(OWNER));
+    expect(metrics.status).toBe(200);
+    expect(metrics.body.items).toEqual([
+      expect.objectContaining({
+        key: 'component:default/catalog-api',
+        incidents: 1,
+        falsePositives: 1,
+        falsePositiveRate: 1,
+      }),
+    ]);
+    const byDetector = await request(server)
+      .get(
+        '/api/ai-sre/metrics?groupBy=detector&from=2025-01-01T00:00:00Z&to=2025-12-31T00:00:00Z',
+      )
+      .set('Authorization', as(OWNER));
+    expect(byDetector.status).toBe(200);
+    const bad = await request(server)
+      .get('/api/ai-sre/metrics?groupBy=planet')
+      .set('Authorization', as(OWNER));
+    expect(bad.status).toBe(400);
   });
 
   it('rejects malformed bodies with 400 naming the problem, and unknown ids with 404', async () => {
@@ -253,6 +278,7 @@ describe('the control routes', () => {
       ['get', '/api/ai-sre/dependencies'],
       ['get', '/api/ai-sre/kill-switch'],
       ['get', '/api/ai-sre/policy'],
+      ['get', '/api/ai-sre/metrics'],
       ['post', `/api/ai-sre/incidents/${id}/acknowledge`, {}],
       ['post', `/api/ai-sre/incidents/${id}/resolve`, {}],
       ['post', `/api/ai-sre/incidents/${id}/false-positive`, { reason: 'x' }],

@@ -31,9 +31,16 @@ import {
 } from '../telemetry/alertmanager';
 import type { Signal } from '@internal/plugin-ai-sre-common';
 import { postmortemMarkdown } from '../control/postmortem';
+import { reliabilityMetrics } from '../control/metrics';
 import { addControlRoutes, ControlRouteOptions } from './controlRoutes';
 
 const DEFAULT_PAGE_SIZE = 50;
+
+const metricsQuerySchema = z.strictObject({
+  groupBy: z.enum(['entity', 'owner', 'detector']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -216,6 +223,37 @@ export async function createRouter(
       ...options.control,
     });
   }
+
+  router.get('/metrics', async (req, res) => {
+    const query = parseQuery(metricsQuerySchema, req.query, 'metrics query');
+    const filter = await readFilter(req);
+    const to = query.to ? Date.parse(query.to) : options.now();
+    const from = query.from ? Date.parse(query.from) : to - 30 * 86_400_000;
+    const works = await incidents.listWork({ from, to, filter, limit: 20_000 });
+    const detectors = await options.signals.detectorsOf([
+      ...new Set(works.flatMap(w => w.fingerprints)),
+    ]);
+    const executions = options.control
+      ? await options.control.executions.statusesFor(
+          works.map(w => w.incident.id),
+        )
+      : new Map<string, Array<{ status: string }>>();
+    res.json({
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      groupBy: query.groupBy ?? 'entity',
+      items: reliabilityMetrics(
+        works.map(w => ({
+          incident: w.incident,
+          detectors: w.fingerprints
+            .map(f => detectors.get(f))
+            .filter((d): d is string => !!d),
+          executions: executions.get(w.incident.id) ?? [],
+        })),
+        query.groupBy ?? 'entity',
+      ),
+    });
+  });
 
   router.get('/signals', async (req, res) => {
     const query = parseQuery(listSignalsQuerySchema, req.query, 'signal query');

@@ -137,6 +137,25 @@ export class ExecutionStore {
     return row ? toRecord(row) : undefined;
   }
 
+  /** Outcomes of the executions of many incidents. */
+  async statusesFor(
+    incidentIds: string[],
+  ): Promise<Map<string, Array<{ status: string }>>> {
+    const out = new Map<string, Array<{ status: string }>>();
+    for (let i = 0; i < incidentIds.length; i += 500) {
+      const rows = await this.db(EXECUTIONS_TABLE)
+        .select('incident_id', 'status')
+        .whereIn('incident_id', incidentIds.slice(i, i + 500));
+      for (const row of rows) {
+        out.set(row.incident_id, [
+          ...(out.get(row.incident_id) ?? []),
+          { status: row.status },
+        ]);
+      }
+    }
+    return out;
+  }
+
   async listForIncident(incidentId: string): Promise<ExecutionRecord[]> {
     const rows = await this.db(EXECUTIONS_TABLE)
       .where({ incident_id: incidentId })

@@ -412,6 +412,24 @@ export class IncidentStore {
     return rows.map(rowToWork);
   }
 
+  /**
+   * Incidents opened in a time range with their bookkeeping (for the
+   * reliability figures), permission filters applied in the query.
+   */
+  async listWork(options: {
+    from: number;
+    to: number;
+    filter?: IncidentQueryFilter;
+    limit: number;
+  }): Promise<IncidentWork[]> {
+    const query = this.db<IncidentRow>(INCIDENTS_TABLE)
+      .where('opened_at', '>=', options.from)
+      .where('opened_at', '<', options.to);
+    if (options.filter) query.where(inner => options.filter!(inner));
+    const rows = await query.orderBy('opened_at', 'desc').limit(options.limit);
+    return rows.map(rowToWork);
+  }
+
   /** Incidents whose workflow thread is in one of the given states. */
   async listByThreadState(states: ThreadState[]): Promise<IncidentWork[]> {
     const rows = await this.db<IncidentRow>(INCIDENTS_TABLE)

@@ -124,6 +124,18 @@ export class SignalStore {
     return { items };
   }
 
+  /** The detector of each signal fingerprint given (one per fingerprint). */
+  async detectorsOf(fingerprints: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < fingerprints.length; i += 500) {
+      const rows = await this.db(SIGNALS_TABLE)
+        .distinct('fingerprint', 'detector')
+        .whereIn('fingerprint', fingerprints.slice(i, i + 500));
+      for (const row of rows) out.set(row.fingerprint, row.detector);
+    }
+    return out;
+  }
+
   async insertChange(change: Change): Promise<void> {
     await this.db(CHANGES_TABLE)
       .insert({
