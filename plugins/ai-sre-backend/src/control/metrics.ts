@@ -36,20 +36,19 @@ const mean = (values: number[]) =>
 const seconds = (from: string, to: string | null) =>
   to ? (Date.parse(to) - Date.parse(from)) / 1000 : undefined;
 
+function keysOf(input: MetricsInput, groupBy: MetricsGroupBy): string[] {
+  if (groupBy === 'entity') return [input.incident.entityRef ?? '(unknown)'];
+  if (groupBy === 'owner') return [input.incident.ownerRef ?? '(unowned)'];
+  return input.detectors.length ? [...new Set(input.detectors)] : ['(none)'];
+}
+
 export function reliabilityMetrics(
   inputs: MetricsInput[],
   groupBy: MetricsGroupBy,
 ): ReliabilityRow[] {
   const groups = new Map<string, MetricsInput[]>();
   for (const input of inputs) {
-    const keys =
-      groupBy === 'entity'
-        ? [input.incident.entityRef ?? '(unknown)']
-        : groupBy === 'owner'
-        ? [input.incident.ownerRef ?? '(unowned)']
-        : input.detectors.length
-        ? [...new Set(input.detectors)]
-        : ['(none)'];
+    const keys = keysOf(input, groupBy);
     for (const key of keys) {
       groups.set(key, [...(groups.get(key) ?? []), input]);
     }
