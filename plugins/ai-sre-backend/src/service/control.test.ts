@@ -133,6 +133,23 @@ describe('the control routes', () => {
     expect(postmortem.text).toContain('bad-deploy');
   });
 
+  it('executes once when two approvals race', async () => {
+    const { server, id, knex } = await start(ownershipPermissions.factory);
+    const approve = () =>
+      request(server)
+        .post(`/api/ai-sre/incidents/${id}/approval`)
+        .set('Authorization', as(OWNER))
+        .send({ approve: true });
+    const statuses = (await Promise.all([approve(), approve(), approve()]))
+      .map(r => r.status)
+      .sort();
+    expect(statuses).toEqual([200, 409, 409]);
+    const approvals = await knex('ai_sre_audit').where({
+      action: 'plan.approve',
+    });
+    expect(approvals).toHaveLength(1);
+  });
+
   it('acknowledges, resolves and marks false positives, with 409 for a state that no longer allows it', async () => {
     const { server, id } = await start(ownershipPermissions.factory);
     const post = (path: string, body: object = {}) =>
