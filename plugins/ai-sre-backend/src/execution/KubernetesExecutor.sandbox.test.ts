@@ -202,11 +202,17 @@ describe('KubernetesExecutor on the sandbox', () => {
   });
 
   it('refuses to patch a workload Argo CD manages, naming its Application', async () => {
-    const { sandbox, executor } = await setup('bookstore-crashloop-after-deploy');
+    const { sandbox, executor } = await setup(
+      'bookstore-crashloop-after-deploy',
+    );
     try {
       await sandbox.advance(120_000);
       const store = sandbox.cluster.store;
-      const deployment = store.get('deployments', 'bookstore', 'catalog-api') as any;
+      const deployment = store.get(
+        'deployments',
+        'bookstore',
+        'catalog-api',
+      ) as any;
       store.update({
         ...deployment,
         metadata: {

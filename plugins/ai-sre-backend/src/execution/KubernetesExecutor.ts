@@ -347,9 +347,19 @@ export class KubernetesExecutor {
           JSON.stringify(await ops.read(operation.object)),
         );
         const managed = gitOpsOwner(before);
-        if (managed && operation.type === 'patch' && !this.options.allowGitOpsPatch) {
+        if (
+          managed &&
+          operation.type === 'patch' &&
+          !this.options.allowGitOpsPatch
+        ) {
           throw new PlanStepError(
-            `${operation.object.kind}/${operation.object.namespace ? `${operation.object.namespace}/` : ''}${operation.object.name} is managed by ${managed.tool} and would be put back from Git: change ${managed.source} instead (or allow direct patches with aiSre.policy.gitops.allowDirectPatch)`,
+            `${operation.object.kind}/${
+              operation.object.namespace ? `${operation.object.namespace}/` : ''
+            }${operation.object.name} is managed by ${
+              managed.tool
+            } and would be put back from Git: change ${
+              managed.source
+            } instead (or allow direct patches with aiSre.policy.gitops.allowDirectPatch)`,
           );
         }
         if (operation.type === 'patch') {
