@@ -171,6 +171,57 @@ function analysisOf(state: IncidentStateValue): Analysis {
   };
 }
 
+/**
+ * The part of the cluster's context one group's reasoning can use: changes
+ * in its namespaces (and cluster-scoped ones such as node conditions) or of
+ * entities it involves, the dependency edges touching it, and the catalog
+ * facts of those entities. Every checkpoint of the incident's thread stores
+ * its context, so a whole cluster's worth per incident would dominate the
+ * workflow's cost.
+ */
+export function contextFor(
+  group: SignalGroup,
+  context: ReasoningContext,
+): ReasoningContext {
+  const namespaces = new Set<string>();
+  for (const signal of group.signals) {
+    if (signal.object.namespace) namespaces.add(signal.object.namespace);
+    if (signal.workload.namespace) namespaces.add(signal.workload.namespace);
+  }
+  // A cluster-scoped problem (a node) can touch any namespace.
+  if (namespaces.size === 0) return context;
+  const entities = new Set(group.entityRefs);
+  const dependencies = context.dependencies.filter(
+    d =>
+      d.fromEntityRefs.some(e => entities.has(e)) ||
+      d.toEntityRefs.some(e => entities.has(e)) ||
+      (d.from.namespace !== undefined && namespaces.has(d.from.namespace)) ||
+      d.to.some(t => t.namespace !== undefined && namespaces.has(t.namespace)),
+  );
+  for (const d of dependencies) {
+    for (const e of [...d.fromEntityRefs, ...d.toEntityRefs]) entities.add(e);
+    for (const t of [d.from, ...d.to]) {
+      if (t.namespace) namespaces.add(t.namespace);
+    }
+  }
+  for (const ref of [...entities]) {
+    for (const dep of context.entities[ref]?.dependsOn ?? []) entities.add(dep);
+  }
+  return {
+    now: context.now,
+    changes: context.changes.filter(
+      c =>
+        !c.object.namespace ||
+        namespaces.has(c.object.namespace) ||
+        c.entityRefs.some(e => entities.has(e)),
+    ),
+    dependencies,
+    entities: Object.fromEntries(
+      Object.entries(context.entities).filter(([ref]) => entities.has(ref)),
+    ),
+  };
+}
+
 /** Pending interrupts in a result of `invoke`. */
 function interrupted(result: unknown): boolean {
   const pending = (result as { __interrupt__?: unknown[] } | undefined)
@@ -302,7 +353,7 @@ export class IncidentEngine {
     let result;
     try {
       result = await this.workflow.invoke(
-        { incidentId, group, context },
+        { incidentId, group, context: contextFor(group, context) },
         threadConfig(incidentId),
       );
     } catch (error) {
@@ -375,7 +426,7 @@ export class IncidentEngine {
     if ((grew || closed) && (closed || work.threadState !== 'running')) {
       try {
         const result = await this.workflow.invoke(
-          { incidentId: id, group, context },
+          { incidentId: id, group, context: contextFor(group, context) },
           threadConfig(id),
         );
         await this.settled(id, result);
