@@ -71,7 +71,12 @@ export interface Config {
         [detectorId: string]: { [setting: string]: number | boolean };
       };
       /** Bounds of log captures. */
-      logs?: { tailLines?: number; limitBytes?: number };
+      logs?: {
+        /** Lines kept from the end of a container's log. Default 50. */
+        tailLines?: number;
+        /** Bytes read at most per log capture. Default 16384. */
+        limitBytes?: number;
+      };
       /**
        * Namespaces (or `*`) where the values of Secrets are read, when a
        * log is captured, to redact them exactly wherever they appear. Needs
@@ -79,9 +84,40 @@ export interface Config {
        * only credential shapes (tokens, keys, passwords, connection
        * strings) are redacted.
        */
-      secretValues?: { namespaces?: string[] };
+      secretValues?: {
+        /** Namespaces whose Secret values are redacted from evidence. */
+        namespaces?: string[];
+      };
     };
     alertmanager?: {
+      /** Who hears about incidents, besides the pages showing them. */
+      notifications?: {
+        /** Backstage notifications to the owning group (default true). */
+        enabled?: boolean;
+        /** An outgoing webhook for every incident change people are told about. */
+        webhook?: {
+          url: string;
+          /**
+           * Shared secret: requests carry `X-AI-SRE-Signature: sha256=<HMAC-SHA256 of the body>`.
+           * @visibility secret
+           */
+          secret: string;
+        };
+      };
+      /** The incident workflow. */
+      reasoning?: {
+        /** Seconds between evaluations of each watched cluster's signals. Default 15. */
+        intervalSeconds?: number;
+        /** A resolved incident whose problem recurs within this many minutes re-opens. Default 30. */
+        reopenWithinMinutes?: number;
+        /** An incident resolves this many seconds after its last active signal. Default 120. */
+        resolveAfterSeconds?: number;
+        /**
+         * Seconds an executed fix has to verify (rollouts finished, no symptom
+         * recurring) before it is rolled back automatically. Default 300.
+         */
+        verifyWithinSeconds?: number;
+      };
       /**
        * Shared secret Alertmanager sends as a bearer token (its webhook
        * `http_config.authorization.credentials`). Without it the route is
@@ -95,34 +131,6 @@ export interface Config {
      * runs. Defaults: every change needs a human's approval; auto-execution
      * is off until turned on here.
      */
-    /** Who hears about incidents, besides the pages showing them. */
-    notifications?: {
-      /** Backstage notifications to the owning group (default true). */
-      enabled?: boolean;
-      /** An outgoing webhook for every incident change people are told about. */
-      webhook?: {
-        url: string;
-        /**
-         * Shared secret: requests carry `X-AI-SRE-Signature: sha256=<HMAC-SHA256 of the body>`.
-         * @visibility secret
-         */
-        secret: string;
-      };
-    };
-    /** The incident workflow. */
-    reasoning?: {
-      /** Seconds between evaluations of each watched cluster's signals. Default 15. */
-      intervalSeconds?: number;
-      /** A resolved incident whose problem recurs within this many minutes re-opens. Default 30. */
-      reopenWithinMinutes?: number;
-      /** An incident resolves this many seconds after its last active signal. Default 120. */
-      resolveAfterSeconds?: number;
-      /**
-       * Seconds an executed fix has to verify (rollouts finished, no symptom
-       * recurring) before it is rolled back automatically. Default 300.
-       */
-      verifyWithinSeconds?: number;
-    };
     policy?: {
       autoExecute?: {
         /** Run allowed plans without a human; default false. */
