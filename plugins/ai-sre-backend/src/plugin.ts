@@ -35,6 +35,7 @@ import { aiSreModelServiceRef } from './reasoning/model';
 import { ReasoningService } from './reasoning/ReasoningService';
 import { createRouter } from './service/router';
 import { createStores, KnexCheckpointSaver } from './store';
+import { DEFAULT_RETENTION, purge } from './store/retention';
 import { builtInDetectors } from './telemetry/detectors';
 import { TelemetryService } from './telemetry/TelemetryService';
 
@@ -78,6 +79,7 @@ export const aiSrePlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
         events: eventsServiceRef,
         clock: aiSreClockServiceRef,
@@ -96,6 +98,7 @@ export const aiSrePlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         lifecycle,
+        scheduler,
         catalog,
         events,
         clock,
@@ -333,6 +336,36 @@ export const aiSrePlugin = createBackendPlugin({
           onStatusChanged: (incident, change) =>
             instruments.incidentChanged(incident, change),
         });
+        // Retention: one replica purges at a time.
+        const retention = {
+          incidentsDays:
+            config.getOptionalNumber('aiSre.retention.incidentsDays') ??
+            DEFAULT_RETENTION.incidentsDays,
+          signalsDays:
+            config.getOptionalNumber('aiSre.retention.signalsDays') ??
+            DEFAULT_RETENTION.signalsDays,
+          logSnapshotsDays:
+            config.getOptionalNumber('aiSre.retention.logSnapshotsDays') ??
+            DEFAULT_RETENTION.logSnapshotsDays,
+        };
+        const purgeClient = await database.getClient();
+        await scheduler.scheduleTask({
+          id: 'ai-sre-retention',
+          scope: 'global',
+          frequency: { hours: 6 },
+          initialDelay: { minutes: 5 },
+          timeout: { minutes: 30 },
+          fn: async () => {
+            const purged = await purge({
+              db: purgeClient,
+              checkpointer: new KnexCheckpointSaver(purgeClient),
+              config: retention,
+              now: clock.now(),
+            });
+            logger.info('Retention purge done', { ...purged });
+          },
+        });
+
         const reasoning = new ReasoningService({
           engine,
           signals: stores.signals,
