@@ -89,35 +89,8 @@ export interface Config {
         namespaces?: string[];
       };
     };
+    /** Alertmanager's webhook receiver (`POST /api/ai-sre/alerts/alertmanager`). */
     alertmanager?: {
-      /** Who hears about incidents, besides the pages showing them. */
-      notifications?: {
-        /** Backstage notifications to the owning group (default true). */
-        enabled?: boolean;
-        /** An outgoing webhook for every incident change people are told about. */
-        webhook?: {
-          url: string;
-          /**
-           * Shared secret: requests carry `X-AI-SRE-Signature: sha256=<HMAC-SHA256 of the body>`.
-           * @visibility secret
-           */
-          secret: string;
-        };
-      };
-      /** The incident workflow. */
-      reasoning?: {
-        /** Seconds between evaluations of each watched cluster's signals. Default 15. */
-        intervalSeconds?: number;
-        /** A resolved incident whose problem recurs within this many minutes re-opens. Default 30. */
-        reopenWithinMinutes?: number;
-        /** An incident resolves this many seconds after its last active signal. Default 120. */
-        resolveAfterSeconds?: number;
-        /**
-         * Seconds an executed fix has to verify (rollouts finished, no symptom
-         * recurring) before it is rolled back automatically. Default 300.
-         */
-        verifyWithinSeconds?: number;
-      };
       /**
        * Shared secret Alertmanager sends as a bearer token (its webhook
        * `http_config.authorization.credentials`). Without it the route is
@@ -125,6 +98,43 @@ export interface Config {
        * @visibility secret
        */
       sharedSecret?: string;
+    };
+    /** Who hears about incidents, besides the pages showing them. */
+    notifications?: {
+      /** Backstage notifications to the owning group (default true). */
+      enabled?: boolean;
+      /** An outgoing webhook for every incident change people are told about. */
+      webhook?: {
+        url: string;
+        /**
+         * Shared secret: requests carry `X-AI-SRE-Signature: sha256=<HMAC-SHA256 of the body>`.
+         * @visibility secret
+         */
+        secret: string;
+      };
+    };
+    /** The incident workflow. */
+    reasoning?: {
+      /** Seconds between evaluations of each watched cluster's signals. Default 15. */
+      intervalSeconds?: number;
+      /** A resolved incident whose problem recurs within this many minutes re-opens. Default 30. */
+      reopenWithinMinutes?: number;
+      /** An incident resolves this many seconds after its last active signal. Default 120. */
+      resolveAfterSeconds?: number;
+      /**
+       * Seconds an executed fix has to verify (rollouts finished, no symptom
+       * recurring) before it is rolled back automatically. Default 300.
+       */
+      verifyWithinSeconds?: number;
+    };
+    /** How long data is kept (purged every 6 hours by one replica). */
+    retention?: {
+      /** Closed incidents (with trace, executions, checkpoints) are deleted after this many days. Default 180. */
+      incidentsDays?: number;
+      /** Resolved signals and recorded changes are deleted after this many days. Default 30. */
+      signalsDays?: number;
+      /** Log lines are dropped from signal evidence after this many days. Default 7. */
+      logSnapshotsDays?: number;
     };
     /**
      * The deterministic safety policy every fix plan passes before anything
