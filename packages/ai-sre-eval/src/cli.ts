@@ -1,20 +1,31 @@
 /**
- * `yarn eval [--json FILE] SCENARIO_OR_DIR...`: runs scenario files through
- * the pipeline on the sandbox, prints a table and the scores, and writes
- * the JSON report (version 1) with `--json`. Exits 0 whatever the scores;
- * 2 on bad usage.
+ * `yarn eval [--json FILE] [--variant SEED] SCENARIO_OR_DIR...`: runs
+ * scenario files through the pipeline on the sandbox, prints a table and
+ * the scores, and writes the JSON report (version 1) with `--json`. With
+ * `--variant`, every scenario runs as its renamed and time-shifted variant
+ * for that seed (`variant.ts`). Exits 0 whatever the scores; 2 on bad usage.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EvalReport } from './report';
 import { runTargets, RunResult } from './run';
 import { Ratio, ScenarioScore, scoreRun, Scores } from './scorer';
+import { runVariantTargets, variantShiftMs } from './variant';
 
-const USAGE = 'usage: yarn eval [--json FILE] SCENARIO_OR_DIR...';
+const USAGE =
+  'usage: yarn eval [--json FILE] [--variant SEED] SCENARIO_OR_DIR...';
 
 export interface CliArgs {
   json?: string;
+  /** Run every scenario as its variant for this seed (see `variant.ts`). */
+  variant?: number;
   targets: string[];
+}
+
+function parseSeed(text: string | undefined): number {
+  if (!text || !/^\d+$/.test(text))
+    throw new Error(`--variant needs a seed (a whole number)\n${USAGE}`);
+  return Number(text);
 }
 
 /** Parses the arguments; throws a usage message on bad usage. */
@@ -29,6 +40,10 @@ export function parseArgs(argv: string[]): CliArgs {
     } else if (arg.startsWith('--json=')) {
       out.json = arg.slice('--json='.length);
       if (!out.json) throw new Error(`--json needs a file name\n${USAGE}`);
+    } else if (arg === '--variant') {
+      out.variant = parseSeed(argv[++i]);
+    } else if (arg.startsWith('--variant=')) {
+      out.variant = parseSeed(arg.slice('--variant='.length));
     } else if (arg === '--') {
       out.targets.push(...argv.slice(i + 1));
       break;
@@ -125,14 +140,25 @@ export async function main(
     return 2;
   }
   const started = Date.now();
-  const results = await runTargets(args.targets, {
-    onResult: r =>
-      out(
-        `ran ${r.report.id} in ${r.report.wallMs} ms${
-          r.report.error ? ` (error: ${r.report.error.split('\n')[0]})` : ''
-        }`,
-      ),
-  });
+  const variant = args.variant;
+  const onResult = (r: RunResult) =>
+    out(
+      `ran ${r.report.id}${
+        variant !== undefined ? ` (variant ${variant})` : ''
+      } in ${r.report.wallMs} ms${
+        r.report.error ? ` (error: ${r.report.error.split('\n')[0]})` : ''
+      }`,
+    );
+  if (variant !== undefined)
+    out(
+      `variant run, seed ${variant}: every scenario runs with its names, namespaces and images renamed and its timeline shifted by +${
+        variantShiftMs(variant) / 1000
+      }s`,
+    );
+  const results =
+    variant !== undefined
+      ? await runVariantTargets(args.targets, variant, { onResult })
+      : await runTargets(args.targets, { onResult });
   const { perScenario, scores } = scoreRun(
     results.map(r => ({ report: r.report, scenario: r.scenario })),
   );
@@ -153,14 +179,26 @@ export async function main(
     ),
   );
   out('');
+  if (variant !== undefined) out(`variant run (seed ${variant})`);
   out(formatScores(scores));
   const totalMs = Date.now() - started;
   out(`total wall time:         ${(totalMs / 1000).toFixed(1)}s`);
   if (args.json) {
-    const report: EvalReport & { scores: Scores } = {
+    const report: EvalReport & {
+      scores: Scores;
+      variant?: { seed: number; shiftSeconds: number };
+    } = {
       version: 1,
       scenarios: results.map(r => r.report),
       scores,
+      ...(variant !== undefined
+        ? {
+            variant: {
+              seed: variant,
+              shiftSeconds: variantShiftMs(variant) / 1000,
+            },
+          }
+        : {}),
     };
     fs.mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
     fs.writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);

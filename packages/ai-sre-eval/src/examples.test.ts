@@ -30,8 +30,9 @@ describe('the pipeline on example scenarios', () => {
     // The new revision is applied at 95s; the incident opens within minutes.
     expect(incident.openedAt).toMatch(/^\d+s$/);
     expect(parseInt(incident.openedAt, 10)).toBeLessThan(180);
-    // No plan is executed yet: the broken rollout is still broken at the end.
-    expect(typo.resolved).toBe(false);
+    // The evaluation approves the plan; the rollback through the execution
+    // layer makes web healthy again by the end.
+    expect(typo.resolved).toBe(true);
 
     expect(healthy).toMatchObject({
       id: 'bookstore-healthy-rollout',
@@ -46,5 +47,6 @@ describe('the pipeline on example scenarios', () => {
     expect(scores.detectionRecall.rate).toBe(1);
     expect(scores.falseIncidents.rate).toBe(0);
     expect(scores.firstAction.rate).toBe(1);
+    expect(scores.resolved.rate).toBe(1);
   });
 });

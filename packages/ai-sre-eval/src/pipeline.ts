@@ -325,17 +325,6 @@ export async function runScenario(
     onIncidentChanged: (incidentId, change, detail) =>
       logger.info(`Incident ${change}`, { incident: incidentId, detail }),
   });
-  const evaluate = async () => {
-    const context: ReasoningContext = {
-      now: clock.now(),
-      changes: [...changes],
-      dependencies: dependencies(),
-      entities,
-    };
-    await standalone.engine.evaluate(CLUSTER, [...latest.values()], context);
-    await approveFirstPlans();
-  };
-
   // The evaluation approves each incident's first plan on a user's behalf,
   // whatever the policy decided, when its first action is allow-listed.
   const approved = new Set<string>();
@@ -373,6 +362,17 @@ export async function runScenario(
         execution: (after?.analysis as { execution?: unknown }).execution,
       });
     }
+  };
+
+  const evaluate = async () => {
+    const context: ReasoningContext = {
+      now: clock.now(),
+      changes: [...changes],
+      dependencies: dependencies(),
+      entities,
+    };
+    await standalone.engine.evaluate(CLUSTER, [...latest.values()], context);
+    await approveFirstPlans();
   };
 
   // Two scrapes of the kubelets' metrics a minute apart, for the health check.

@@ -55,6 +55,56 @@ describe('groupSignals', () => {
     expect(groups[0].entityRefs).toEqual(['component:default/web']);
   });
 
+  it('puts autoscalers that cannot read metrics with a failing metrics-server', () => {
+    const metricsServer = {
+      kind: 'Deployment',
+      namespace: 'kube-system',
+      name: 'metrics-server',
+    };
+    const hpa = (name: string) => ({
+      kind: 'HorizontalPodAutoscaler',
+      namespace: 'shop',
+      name,
+    });
+    const groups = groupSignals(
+      [
+        signal({ detector: 'crash-loop', workload: metricsServer }),
+        signal({
+          detector: 'hpa-limited',
+          severity: 'medium',
+          object: hpa('web'),
+          workload: hpa('web'),
+          reason: 'FailedGetResourceMetric',
+          message: 'Autoscaler web cannot scale: unable to get metrics',
+        }),
+        signal({
+          detector: 'hpa-limited',
+          severity: 'medium',
+          object: hpa('orders'),
+          workload: hpa('orders'),
+          reason: 'FailedGetResourceMetric',
+          message: 'Autoscaler orders cannot scale: unable to get metrics',
+        }),
+        // At its maximum: demand, not the metrics pipeline.
+        signal({
+          detector: 'hpa-limited',
+          severity: 'medium',
+          object: hpa('search'),
+          workload: hpa('search'),
+          reason: 'AtMaxReplicas',
+        }),
+      ],
+      { dependencies: [] },
+    );
+    expect(groups.map(g => g.signals.length).sort()).toEqual([1, 3]);
+    const pipeline = groups.find(g => g.signals.length === 3)!;
+    expect(pipeline.signals.map(s => s.workload.name).sort()).toEqual([
+      'metrics-server',
+      'orders',
+      'web',
+    ]);
+  });
+
   it('makes a node outage one group with every pod it failed', () => {
     const node = signal({
       detector: 'node-not-ready',
@@ -97,6 +147,54 @@ describe('groupSignals', () => {
     expect(groups.find(g => g.signals.includes(node))!.signals).toHaveLength(
       501,
     );
+  });
+
+  it('puts the callers of a workload that ran on a failed node with the node', () => {
+    const broker = { kind: 'StatefulSet', namespace: 'shop', name: 'queue' };
+    const node = signal({
+      detector: 'node-not-ready',
+      severity: 'critical',
+      object: { kind: 'Node', name: 'stateful-1' },
+      workload: { kind: 'Node', name: 'stateful-1' },
+      firstSeen: '2025-03-04T00:01:35.000Z',
+      evidence: {
+        fields: { pods: ['shop/queue-0'] },
+        events: [],
+        logs: [],
+        metrics: [],
+      },
+    });
+    // The caller fails before the broker's own (debounced) signal shows.
+    const caller = signal({
+      detector: 'error-rate',
+      object: deployment('orders'),
+      workload: deployment('orders'),
+      firstSeen: '2025-03-04T00:02:45.000Z',
+    });
+    const unrelated = signal({
+      detector: 'error-rate',
+      object: deployment('search'),
+      workload: deployment('search'),
+      firstSeen: '2025-03-04T00:02:45.000Z',
+    });
+    const links: DependencyLink[] = [
+      {
+        cluster: 'c',
+        from: deployment('orders'),
+        to: [broker],
+        fromEntityRefs: [],
+        toEntityRefs: [],
+        evidence: 'env AMQP_URL',
+      },
+    ];
+    const groups = groupSignals([node, caller, unrelated], {
+      dependencies: links,
+    });
+    expect(groups).toHaveLength(2);
+    expect(groups.find(g => g.signals.includes(node))!.signals).toEqual([
+      node,
+      caller,
+    ]);
   });
 
   it("puts a workload's rollout signal with the node its pods ran on", () => {

@@ -3,6 +3,7 @@ import {
   ObjectRef,
   Signal,
 } from '@internal/plugin-ai-sre-common';
+import { METRICS_PIPELINE } from './rules/facts';
 import type { ReasoningContext, SignalGroup } from './types';
 
 export interface GroupingOptions {
@@ -82,6 +83,9 @@ export function groupSignals(
       uf.union(keyOf(signal), `workload:${workload}`);
   }
 
+  // Signals this close in time can be one causal chain.
+  const window = options.causalWindowMs ?? 10 * 60_000;
+
   // Pods of a failed or pressured node belong to the node's problem.
   const nodeSignals = active.filter(s => s.object.kind === 'Node');
   for (const nodeSignal of nodeSignals) {
@@ -90,24 +94,40 @@ export function groupSignals(
       (nodeSignal.evidence.fields.pods as string[] | undefined) ?? [];
     const listed = new Set(podPaths.map(p => p.split('/').pop()));
     // A workload whose pods ran on the node (pods are named after it).
-    const ranThere = (signal: Signal) =>
+    const ranOnNode = (workload: ObjectRef) =>
       podPaths.some(path => {
         const [namespace, pod] = path.includes('/')
           ? path.split('/')
           : [undefined, path];
         return (
-          (!namespace || namespace === signal.workload.namespace) &&
+          (!namespace || namespace === workload.namespace) &&
           pod !== undefined &&
-          pod.startsWith(`${signal.workload.name}-`)
+          pod.startsWith(`${workload.name}-`)
         );
       });
+    // Callers of a workload that ran on a failed node lose it with the
+    // node, before the workload's own (debounced) signals show.
+    const failed = nodeSignal.detector === 'node-not-ready';
+    const callersOfNode = new Set(
+      failed
+        ? context.dependencies
+            .filter(
+              l => l.cluster === nodeSignal.cluster && l.to.some(ranOnNode),
+            )
+            .map(l => ref(l.from))
+        : [],
+    );
     for (const signal of active) {
       if (signal === nodeSignal || signal.cluster !== nodeSignal.cluster)
         continue;
       if (
         nodeOf(signal) === node ||
         (signal.object.kind === 'Pod' && listed.has(signal.object.name)) ||
-        (signal.object.kind !== 'Pod' && ranThere(signal))
+        (signal.object.kind !== 'Pod' && ranOnNode(signal.workload)) ||
+        (callersOfNode.has(ref(signal.workload)) &&
+          Date.parse(signal.firstSeen) >= Date.parse(nodeSignal.firstSeen) &&
+          Date.parse(signal.firstSeen) - Date.parse(nodeSignal.firstSeen) <=
+            window)
       ) {
         uf.union(keyOf(nodeSignal), keyOf(signal));
       }
@@ -130,8 +150,23 @@ export function groupSignals(
     }
   }
 
+  // Autoscalers that cannot read their metrics belong to the problem of a
+  // failing metrics pipeline (the well-known add-ons that serve the
+  // resource or custom metrics APIs).
+  const pipeline = active.filter(s => METRICS_PIPELINE.test(s.workload.name));
+  for (const blind of active.filter(
+    s =>
+      s.object.kind === 'HorizontalPodAutoscaler' &&
+      s.reason !== 'AtMaxReplicas' &&
+      /metric/i.test(`${s.reason} ${s.message}`),
+  )) {
+    for (const signal of pipeline) {
+      if (signal.cluster === blind.cluster)
+        uf.union(keyOf(blind), keyOf(signal));
+    }
+  }
+
   // A caller's symptoms and its dependency's, close in time: one causal chain.
-  const window = options.causalWindowMs ?? 10 * 60_000;
   const byWorkload = new Map<string, Signal[]>();
   for (const signal of active) {
     for (const workload of workloadsOf(signal)) {

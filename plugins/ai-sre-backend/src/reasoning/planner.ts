@@ -512,9 +512,17 @@ function planSteps(input: PlanInput): Array<PlanStep | undefined> {
             notify(input, `Suspended the failing CronJob: ${summary}`),
           ]
         : [notify(input, summary)];
+    case 'quota-exceeded': {
+      // Refused since a revision raised what the pods ask for: undo it.
+      const step = input.changes.some(c => c.kind === 'workload-revision')
+        ? rollback(input, 'its pods fit the quota and limits again')
+        : undefined;
+      return step
+        ? [step, notify(input, `Rolled back: ${summary}`)]
+        : [notify(input, summary), monitor(input, show(culprit))];
+    }
     case 'dependency-failure':
     case 'insufficient-capacity':
-    case 'quota-exceeded':
     case 'credential':
     case 'network':
       return [notify(input, summary), monitor(input, show(culprit))];

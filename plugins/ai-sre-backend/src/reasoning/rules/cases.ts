@@ -828,6 +828,222 @@ export const CASES: Case[] = [
     entity: entity('web'),
     action: 'notify-owner',
   },
+  {
+    name: 'bad-config: a ConfigMap edit reaches new pods through a rollout restart',
+    build: () =>
+      scenario(
+        [crash(api, 200, {}, ['FATAL config: POOL_SIZE must be >= 1, got 0'])],
+        [
+          change(
+            'config',
+            { kind: 'ConfigMap', namespace: 'shop', name: 'catalog-config' },
+            90,
+            'catalog-config: POOL_SIZE 20 -> 0; read by Deployment catalog-api (envFrom)',
+            [{ path: 'data.POOL_SIZE', before: '20', after: '0' }],
+            { revision: '5120', entityRefs: [entity('catalog-api')] },
+          ),
+          revision(
+            api,
+            160,
+            8,
+            'catalog-api: restarted (rollout restart at 2025-03-04T00:02:40Z)',
+            [
+              {
+                path: 'spec.template.metadata',
+                before: undefined,
+                after: {
+                  annotations: {
+                    'kubectl.kubernetes.io/restartedAt': '2025-03-04T00:02:40Z',
+                  },
+                },
+              },
+            ],
+          ),
+        ],
+      ),
+    category: 'bad-config',
+    object: 'ConfigMap/shop/catalog-config',
+    entity: entity('catalog-api'),
+    action: 'revert-config',
+    params: { configMap: 'catalog-config' },
+  },
+  {
+    name: 'credential: a rotated Secret reaches new pods through a rollout restart (redacted log)',
+    build: () =>
+      scenario(
+        [
+          crash(orders, 220, {}, [
+            'FATAL: password [REDACTED] failed for user "orders"',
+          ]),
+        ],
+        [
+          change(
+            'secret',
+            {
+              kind: 'Secret',
+              namespace: 'shop',
+              name: 'orders-db-credentials',
+            },
+            100,
+            'orders-db-credentials: values changed, hash sha256:8fd1 -> sha256:ffa7; read by Deployment orders (env DB_PASSWORD)',
+            [{ path: 'hash', before: 'sha256:8fd1', after: 'sha256:ffa7' }],
+            { entityRefs: [entity('orders')] },
+          ),
+          revision(
+            orders,
+            180,
+            5,
+            'orders: restarted (rollout restart at 2025-03-04T00:03:00Z)',
+            [
+              {
+                path: 'spec.template.metadata.annotations',
+                before: undefined,
+                after: {
+                  'kubectl.kubernetes.io/restartedAt': '2025-03-04T00:03:00Z',
+                },
+              },
+            ],
+          ),
+        ],
+        [link(orders, db)],
+      ),
+    category: 'credential',
+    object: 'Secret/shop/orders-db-credentials',
+    entity: entity('orders'),
+    action: 'notify-owner',
+  },
+  {
+    name: 'bad-config: a Service selector gains a key no pod carries',
+    build: () =>
+      scenario(
+        [errorRate(web, 150)],
+        [
+          change(
+            'service',
+            { kind: 'Service', namespace: 'shop', name: 'catalog-api' },
+            100,
+            'catalog-api: selector app=catalog-api -> app=catalog-api, version=v4; now selects no workload (was Deployment catalog-api)',
+            [
+              {
+                path: 'spec.selector.version',
+                before: undefined,
+                after: 'v4',
+              },
+            ],
+            { entityRefs: [entity('catalog-api')] },
+          ),
+        ],
+      ),
+    category: 'bad-config',
+    object: 'Service/shop/catalog-api',
+    entity: entity('catalog-api'),
+    action: 'notify-owner',
+  },
+  {
+    name: 'quota-exceeded: a LimitRange refuses the pods of a revision that raised a limit',
+    build: () =>
+      scenario(
+        [
+          signal({
+            detector: 'quota-rejected',
+            reason: 'FailedCreate',
+            workload: orders,
+            object: {
+              kind: 'ReplicaSet',
+              namespace: 'shop',
+              name: 'orders-7f9c8d7b6',
+            },
+            firstSeen: 115,
+            fields: {
+              failedCreateMessage:
+                'pods "orders-7f9c8d7b6-x1y2z" is forbidden: maximum memory usage per Container is 1Gi, but limit is 2Gi',
+            },
+          }),
+        ],
+        [
+          revision(orders, 60, 3, 'orders: image 1.9.2 -> 1.9.3', []),
+          revision(orders, 100, 4, 'orders: memory limit 768Mi -> 2Gi', [
+            {
+              path: 'spec.template.spec.containers[orders].resources.limits.memory',
+              before: '768Mi',
+              after: '2Gi',
+            },
+          ]),
+        ],
+      ),
+    category: 'quota-exceeded',
+    object: 'Deployment/shop/orders',
+    entity: entity('orders'),
+    action: 'rollback-deployment',
+    params: { revision: 3 },
+  },
+  {
+    name: 'storage: pods wait for an unbound claim (the scheduler note on preemption is no constraint)',
+    build: () =>
+      scenario([
+        pending(
+          orders,
+          '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
+          { volumes: ['orders-uploads'] },
+        ),
+      ]),
+    category: 'storage',
+    object: 'PersistentVolumeClaim/shop/orders-uploads',
+    entity: entity('orders'),
+    action: 'notify-owner',
+  },
+  {
+    name: 'cpu-saturation: probes time out on a throttled container (not a probe misconfiguration)',
+    build: () =>
+      scenario([
+        signal({
+          detector: 'cpu-throttling',
+          reason: 'CPUThrottled',
+          workload: orders,
+          severity: 'medium',
+          firstSeen: 120,
+          fields: { throttledRatio: 0.75, cpuLimitCores: 0.2 },
+        }),
+        signal({
+          detector: 'probe-failure',
+          reason: 'LivenessProbeFailed',
+          workload: orders,
+          severity: 'medium',
+          firstSeen: 130,
+          fields: {
+            probe: 'liveness',
+            port: 'http',
+            lastMessage:
+              'Liveness probe failed: Get "http://10.1.0.3:8080/live": dial tcp 10.1.0.3:8080: connect: connection refused\nLiveness probe failed: Get "http://10.1.0.3:8080/live": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+          },
+        }),
+        crash(orders, 200, { lastExitCode: 137, lastReason: 'Error' }),
+      ]),
+    category: 'cpu-saturation',
+    object: 'Deployment/shop/orders',
+    entity: entity('orders'),
+    action: 'set-resources',
+    params: { cpuLimit: '500m' },
+  },
+  {
+    name: 'job-failure: a one-off Job that gave up after its retries',
+    build: () =>
+      scenario([
+        signal({
+          detector: 'job-failed',
+          reason: 'BackoffLimitExceeded',
+          workload: { kind: 'Job', namespace: 'shop', name: 'reindex-2025-03' },
+          object: { kind: 'Job', namespace: 'shop', name: 'reindex-2025-03' },
+          message:
+            'Job reindex-2025-03 failed: Job has reached the specified backoff limit',
+          fields: { failedPods: 4, backoffLimit: 3 },
+        }),
+      ]),
+    category: 'job-failure',
+    object: 'Job/shop/reindex-2025-03',
+    entity: entity('reindex-2025-03'),
+    action: 'notify-owner',
+  },
 ];
 
 export { noLinks, T0 };

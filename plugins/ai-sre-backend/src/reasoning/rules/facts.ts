@@ -23,6 +23,10 @@ export const WORKLOAD_KINDS = [
   'Pod',
 ];
 
+/** Workloads that serve the metrics APIs autoscalers read (well-known add-ons). */
+export const METRICS_PIPELINE =
+  /(^|-)(metrics-server|prometheus-adapter|keda-operator-metrics-apiserver)$/;
+
 export const refKey = (ref: ObjectRef) => formatObjectRef(ref);
 
 export function parseRefKey(key: string): ObjectRef {
@@ -144,7 +148,14 @@ export function shapeOf(change: Change): RevisionShape {
       shape.scheduling = true;
     } else if (/volumes|volumeMounts/.test(path)) {
       shape.volumes = true;
-    } else if (/restartedAt/.test(path)) {
+    } else if (
+      /restartedAt/.test(path) ||
+      // `kubectl rollout restart` on a template without annotations adds
+      // the whole annotations map (or metadata) at once.
+      (/\.metadata(\.annotations)?$/.test(path) &&
+        /restartedAt/.test(JSON.stringify(entry.after ?? '')) &&
+        !/restartedAt/.test(JSON.stringify(entry.before ?? '')))
+    ) {
       shape.restart = true;
     } else {
       shape.other.push(path);

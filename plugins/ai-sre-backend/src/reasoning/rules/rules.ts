@@ -18,6 +18,7 @@ import {
   formatMi,
   humanGap,
   median,
+  METRICS_PIPELINE,
   ms,
   numberField,
   RevisionShape,
@@ -112,7 +113,7 @@ function symptomPhrase(signal: Signal): string {
 }
 
 const AUTH_TEXT =
-  /\b(401|403)\b|unauthori[sz]ed|forbidden|expired|x509|certificate (has expired|is not valid|verify)|invalid (token|credentials?|api key)|authentication failed|access denied|token (revoked|rejected)/i;
+  /\b(401|403)\b|unauthori[sz]ed|forbidden|expired|x509|certificate (has expired|is not valid|verify)|invalid (token|credentials?|api key)|authentication failed|access denied|token (revoked|rejected)|\bpassword\b.{0,40}\b(failed|rejected|incorrect|invalid)\b|login failed/i;
 const CONNECT_TEXT =
   /connection refused|ECONNREFUSED|timed? ?out|ETIMEDOUT|no route to host|unreachable|could not connect|connection reset|getaddrinfo|ENOTFOUND|name resolution|rate limit|\b429\b|\b50[234]\b/i;
 /** A host name that is not a cluster service (`api.partner.com`). */
@@ -463,7 +464,13 @@ const recentChange: Rule = {
           });
         }
       }
-      const since = revision ? ms(revision.at) : -Infinity;
+      // A restart-only revision (`kubectl rollout restart`) changes nothing
+      // itself: it is how a ConfigMap or Secret edit made before it reaches
+      // new pods, so those edits still count.
+      const since =
+        revision && !restartOnly(shapeOf(revision))
+          ? ms(revision.at)
+          : -Infinity;
       for (const change of facts.changesBefore(
         subject.onset,
         c =>
@@ -506,6 +513,24 @@ const recentChange: Rule = {
     return out;
   },
 };
+
+/** A revision that only restarted the pods (a new restartedAt annotation). */
+function restartOnly(shape: RevisionShape): boolean {
+  return (
+    shape.restart &&
+    !shape.code &&
+    !shape.created &&
+    !shape.envValues.length &&
+    !shape.envRefs.length &&
+    !shape.probes &&
+    !shape.requests &&
+    !shape.scheduling &&
+    !shape.volumes &&
+    !shape.memoryLimit &&
+    !shape.cpuLimit &&
+    !shape.other.length
+  );
+}
 
 /** The category a revision's shape points to, for the symptoms seen. */
 function revisionCategory(
@@ -658,7 +683,12 @@ const crashAndProbes: Rule = {
           facts: throttled.slice(0, 2).map(s => s.message),
         });
       }
-      if (probes.length && !exits.length) {
+      // Probes that time out on a throttled container are starved of CPU
+      // (above), not misconfigured: failures while it started (connection
+      // refused) say nothing about the probe either.
+      const starved =
+        throttled.length > 0 && /timeout|deadline|timed out/i.test(probeText);
+      if (probes.length && !exits.length && !starved) {
         // The app runs; only the probe fails. Why, by the kubelet's message?
         const status = /statuscode: (\d+)/.exec(probeText)?.[1];
         const refused = /connection refused|no such port|connect: /i.test(
@@ -824,26 +854,10 @@ const pending: Rule = {
           )} cannot be scheduled: nodes are not ready (${message})`,
         });
       } else if (
-        /affinity|selector|taint|toleration|topology|spread|preempt|unschedulable|didn't match/i.test(
-          message,
-        )
+        // Before the constraints: every scheduler message ends with a
+        // "preemption: ..." note that would read as one.
+        /PersistentVolumeClaim|volume|pvc/i.test(message)
       ) {
-        const introduced = shape?.scheduling ? revision : undefined;
-        out.push({
-          ...base,
-          category: 'scheduling-constraint',
-          score: introduced ? 0.92 : 0.85,
-          ownChange: !!introduced,
-          changeIds: introduced ? [introduced.id] : [],
-          summary: `Pods of ${show(subject.ref)} fit no node (${message})${
-            introduced
-              ? `; ${revisionLabel(introduced)} changed where they may run (${
-                  introduced.summary
-                })`
-              : ''
-          }`,
-        });
-      } else if (/PersistentVolumeClaim|volume|pvc/i.test(message)) {
         const claims = pendings[0].evidence.fields.volumes;
         const claim =
           Array.isArray(claims) && typeof claims[0] === 'string'
@@ -865,6 +879,26 @@ const pending: Rule = {
           summary: `Pods of ${show(subject.ref)} wait for their volume${
             claim ? ` ${claim}` : ''
           } (${message})`,
+        });
+      } else if (
+        /affinity|selector|taint|toleration|topology|spread|preempt|unschedulable|didn't match/i.test(
+          message,
+        )
+      ) {
+        const introduced = shape?.scheduling ? revision : undefined;
+        out.push({
+          ...base,
+          category: 'scheduling-constraint',
+          score: introduced ? 0.92 : 0.85,
+          ownChange: !!introduced,
+          changeIds: introduced ? [introduced.id] : [],
+          summary: `Pods of ${show(subject.ref)} fit no node (${message})${
+            introduced
+              ? `; ${revisionLabel(introduced)} changed where they may run (${
+                  introduced.summary
+                })`
+              : ''
+          }`,
         });
       } else {
         out.push({
@@ -894,6 +928,13 @@ const admission: Rule = {
       const entityRef =
         facts.entityOf(workload) ?? signal.entityRefs[0] ?? null;
       const webhook = /admission webhook|webhook/i.test(message);
+      // A revision of the workload that raised what its pods ask for, just
+      // before the refusals, brought them on: rolling it back admits pods.
+      const revision = facts.revisionBefore(workload, ms(signal.firstSeen));
+      const raised =
+        revision && !webhook && raisesResources(shapeOf(revision))
+          ? revision
+          : undefined;
       return {
         category: webhook ? 'dependency-failure' : 'quota-exceeded',
         object: quota
@@ -912,14 +953,36 @@ const admission: Rule = {
           0.85,
         ),
         subject: formatObjectRef(workload),
-        summary: `${show(workload)} cannot create pods: ${message}`,
+        ownChange: !!raised,
+        summary: `${show(workload)} cannot create pods: ${message}${
+          raised
+            ? ` (since ${revisionLabel(raised)} changed its resources: ${
+                raised.summary
+              })`
+            : ''
+        }`,
         signalIds: [signal.id],
-        changeIds: [],
-        facts: [`FailedCreate: ${message}`],
+        changeIds: raised ? [raised.id] : [],
+        facts: [
+          `FailedCreate: ${message}`,
+          ...(raised ? [`change: ${raised.summary}`] : []),
+        ],
       } satisfies Candidate;
     });
   },
 };
+
+/** A revision that asks for more CPU or memory (requests or limits). */
+function raisesResources(shape: RevisionShape): boolean {
+  const up = (r?: { before?: number; after?: number }) =>
+    !!r &&
+    r.after !== undefined &&
+    (r.before === undefined || r.after > r.before);
+  return (
+    !shape.created &&
+    (shape.requests || up(shape.memoryLimit) || up(shape.cpuLimit))
+  );
+}
 
 /** Pods on a given node, mapped to their workloads and entities. */
 function entitiesOnNode(facts: Facts, node: string, pods: string[]): string[] {
@@ -1128,7 +1191,7 @@ const autoscalers: Rule = {
       ) {
         const metricsServer = facts
           .workloads()
-          .find(s => /metrics-server|prometheus-adapter/.test(s.ref.name));
+          .find(s => METRICS_PIPELINE.test(s.ref.name));
         const culprit = metricsServer?.ref ?? {
           kind: 'Deployment',
           namespace: 'kube-system',
@@ -1320,7 +1383,10 @@ const services: Rule = {
     return facts
       .changesBefore(
         onset,
-        c => c.kind === 'service' && c.diff.some(d => d.before !== undefined),
+        // Edits and deletions of an existing Service, not its creation.
+        c =>
+          c.kind === 'service' &&
+          !c.diff.some(d => d.path === 'spec' && d.before === undefined),
       )
       .map(change => {
         const target = change.entityRefs[0];

@@ -2,7 +2,7 @@ import type {
   DetectorContext,
   MetricSeries,
 } from '@internal/plugin-ai-sre-node';
-import { pvcFillingDetector } from './metrics';
+import { errorRateDetector, pvcFillingDetector } from './metrics';
 
 function context(series: Record<string, MetricSeries[]>): DetectorContext {
   return {
@@ -66,5 +66,51 @@ describe('pvc-filling', () => {
         metrics: undefined,
       }),
     ).toEqual([]);
+  });
+});
+
+describe('error-rate', () => {
+  const pod = (name: string) => ({
+    kind: 'Pod',
+    metadata: { name, namespace: 'shop', uid: name },
+    spec: { containers: [{ name: 'gateway' }, { name: 'proxy' }] },
+  });
+  const requests = (name: string, code: string, rate: number) => ({
+    labels: { namespace: 'shop', pod: name, code },
+    samples: [[1, rate]] as Array<[number, number]>,
+  });
+
+  it('asks for the logs of the pod with the most errors', async () => {
+    const findings = await errorRateDetector.evaluatePeriodic!({
+      ...context({}),
+      settings: { ...errorRateDetector.defaults },
+      get: (kind, _namespace, name) => (kind === 'Pod' ? pod(name) : undefined),
+      ownerChain: () => [
+        { kind: 'Deployment', namespace: 'shop', name: 'gateway' },
+      ],
+      metrics: {
+        rate: async () => [
+          requests('gateway-a', '200', 10),
+          requests('gateway-a', '500', 2),
+          requests('gateway-b', '200', 4),
+          requests('gateway-b', '500', 8),
+        ],
+        quantile: async () => [],
+        latest: async () => [],
+      },
+    });
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      object: { kind: 'Deployment', name: 'gateway' },
+      reason: 'HighErrorRate',
+      logs: [
+        {
+          namespace: 'shop',
+          pod: 'gateway-b',
+          container: 'gateway',
+          previous: false,
+        },
+      ],
+    });
   });
 });

@@ -4,6 +4,7 @@ import type {
   AiSreDetector,
   DetectorContext,
   DetectorFinding,
+  LogRequest,
   MetricSeries,
 } from '@internal/plugin-ai-sre-node';
 import { formatBytes, parseQuantity, refOf } from './util';
@@ -368,6 +369,32 @@ export const latencyDetector: AiSreDetector = {
   },
 };
 
+/** A log request for the main container of the pod with the most errors. */
+function worstPodLogs(
+  context: DetectorContext,
+  errorSeries: MetricSeries[],
+  pods: string[],
+): LogRequest[] {
+  const worst = errorSeries
+    .filter(s => pods.includes(s.labels.pod ?? ''))
+    .sort((a, b) => (latestValue(b) ?? 0) - (latestValue(a) ?? 0))[0];
+  if (!worst?.labels.namespace || !worst.labels.pod) return [];
+  const pod = context.get('Pod', worst.labels.namespace, worst.labels.pod);
+  const container = (pod?.spec?.containers ?? [])[0]?.name as
+    | string
+    | undefined;
+  return container
+    ? [
+        {
+          namespace: worst.labels.namespace,
+          pod: worst.labels.pod,
+          container,
+          previous: false,
+        },
+      ]
+    : [];
+}
+
 /** A share of failing requests above what a healthy service shows. */
 export const errorRateDetector: AiSreDetector = {
   id: 'error-rate',
@@ -387,10 +414,10 @@ export const errorRateDetector: AiSreDetector = {
       {},
       WINDOW,
     );
-    const errors = byWorkload(
-      context,
-      requests.filter(s => /^5\d\d$/.test(s.labels.code ?? '')),
+    const errorSeries = requests.filter(s =>
+      /^5\d\d$/.test(s.labels.code ?? ''),
     );
+    const errors = byWorkload(context, errorSeries);
     const totals = byWorkload(context, requests);
     const findings: DetectorFinding[] = [];
     for (const [key, total] of totals) {
@@ -413,6 +440,9 @@ export const errorRateDetector: AiSreDetector = {
           requestsPerSecond: total.value,
           pods: total.pods,
         },
+        // What the failing app says about its errors (a dependency, a
+        // partner API, a credential): the logs of its worst pod.
+        logs: worstPodLogs(context, errorSeries, errors.get(key)?.pods ?? []),
         metrics: [
           {
             name: 'sum(rate(http_requests_total{code=~"5.."}[2m])) / sum(rate(http_requests_total[2m]))',

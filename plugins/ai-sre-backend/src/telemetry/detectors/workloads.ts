@@ -180,7 +180,8 @@ export const jobFailedDetector: AiSreDetector = {
   description:
     'A Job (or a CronJob run) failed: back-off limit or deadline exceeded.',
   reads: ['Job'],
-  severity: 'medium',
+  // Final: the Job gave up after its retries, unlike a transient restart.
+  severity: 'high',
   debounceSeconds: 0,
   resolveSeconds: 60,
   defaults: { windowSeconds: 1800 },
