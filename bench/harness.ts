@@ -12,6 +12,8 @@ export interface Measurement {
   value: number;
   /** The baseline measured in the same run, or null where none is natural. */
   baseline: { name: string; value: number } | null;
+  /** A figure reported beside the value (e.g. incidents opened). */
+  note?: string;
 }
 
 export interface Benchmark {
@@ -35,6 +37,8 @@ export interface BenchResult {
   baseline: { name: string; value: number } | null;
   ratio: number | null;
   goal: string;
+  /** The note of the run whose value is the median (nearest to it). */
+  note?: string;
 }
 
 export function median(values: number[]): number {
@@ -63,6 +67,9 @@ export async function runBenchmark(benchmark: Benchmark): Promise<BenchResult> {
           value: median(baselineSamples.map(b => b.value)),
         }
       : null;
+    const noted = samples
+      .filter(s => s.note !== undefined)
+      .sort((a, b) => Math.abs(a.value - value) - Math.abs(b.value - value))[0];
     return {
       name: benchmark.name,
       value: round(value),
@@ -70,6 +77,7 @@ export async function runBenchmark(benchmark: Benchmark): Promise<BenchResult> {
       baseline: baseline ? { ...baseline, value: round(baseline.value) } : null,
       ratio: baseline ? round(value / baseline.value, 3) : null,
       goal: benchmark.goal,
+      ...(noted ? { note: noted.note } : {}),
     };
   } finally {
     await benchmark.teardown?.();

@@ -1,4 +1,8 @@
 import type { Benchmark } from './harness';
+import { evalWall } from './eval.wall';
+import { reasoningIncidentsPerS } from './reasoning.incidents_per_s';
+import { reasoningStorm } from './reasoning.storm';
+import { reasoningWorkflowP95 } from './reasoning.workflow_p95';
 import { watchFanout } from './sandbox.watch_fanout';
 import { telemetryHeapPerPod } from './telemetry.heap_per_pod';
 import { telemetrySignalLatency } from './telemetry.signal_latency_p99';
@@ -10,4 +14,8 @@ export const benchmarks: Benchmark[] = [
   telemetryThroughput,
   telemetryHeapPerPod,
   telemetrySignalLatency,
+  reasoningWorkflowP95,
+  reasoningIncidentsPerS,
+  reasoningStorm,
+  evalWall,
 ];

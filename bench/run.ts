@@ -36,10 +36,12 @@ function table(results: BenchResult[]): string {
   );
   const line = (cells: string[]) =>
     cells.map((cell, i) => cell.padEnd(widths[i])).join('  ');
+  const notes = results.filter(r => r.note).map(r => `${r.name}: ${r.note}`);
   return [
     line(header),
     line(widths.map(w => '-'.repeat(w))),
     ...rows.map(line),
+    ...(notes.length ? ['', ...notes] : []),
   ].join('\n');
 }
 
