@@ -314,5 +314,37 @@ export interface Config {
         entityRefs?: string[];
       };
     };
+    /**
+     * Runbooks the `run-runbook-job` action may run as Kubernetes Jobs. Only
+     * these templates run; a plan step picks one by name and sets the
+     * parameters it allows, which reach the Job only as environment
+     * variables. The planner does not propose runbooks yet.
+     */
+    runbooks?: Array<{
+      /** Unique name, a lowercase DNS label of at most 39 characters. */
+      name: string;
+      /**
+       * Namespace the Job runs in; without it, the plan step names it (its
+       * `namespace` parameter).
+       */
+      namespace?: string;
+      /** What the runbook does, for people approving it. */
+      description: string;
+      /**
+       * The Job spec (`template` with the pod template, `backoffLimit`...)
+       * or a whole Job manifest. `activeDeadlineSeconds` is set from this
+       * entry, `backoffLimit` is at most 1, `restartPolicy` defaults to
+       * `Never`, and the Job is labelled `app.kubernetes.io/managed-by:
+       * ai-sre` and `ai-sre.io/incident`.
+       */
+      jobTemplate: { [key: string]: any };
+      /** Longest the Job may run, in seconds: 1 to 3600. */
+      activeDeadlineSeconds: number;
+      /**
+       * Parameters a plan step may set, each passed to every container as
+       * the environment variable of that name (never into commands).
+       */
+      params?: string[];
+    }>;
   };
 }

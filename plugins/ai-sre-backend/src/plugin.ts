@@ -7,7 +7,11 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { aiSrePermissions } from '@internal/plugin-ai-sre-common';
 import {
+  AiSreAction,
+  aiSreActionsExtensionPoint,
   AiSreDetector,
+  AiSreFeatureFlagProvider,
+  AiSreHelmReleases,
   aiSreClockServiceRef,
   aiSreDetectorsExtensionPoint,
 } from '@internal/plugin-ai-sre-node';
@@ -22,6 +26,9 @@ import {
 import { DetectorRegistry } from './registry/DetectorRegistry';
 import { KubernetesClusterOps } from './execution/ClusterOps';
 import { KubernetesExecutor } from './execution/KubernetesExecutor';
+import { createFeatureFlagAction } from './execution/featureFlags';
+import { createHelmRollbackAction, HelmSecretsHistory } from './execution/helm';
+import { createRunbookAction, readRunbooks } from './execution/runbooks';
 import { readPolicyConfig } from './policy';
 import { ControlService } from './control/ControlService';
 import { IncidentNotifier } from './control/notifier';
@@ -65,6 +72,20 @@ export const aiSrePlugin = createBackendPlugin({
     env.registerExtensionPoint(aiSreDetectorsExtensionPoint, {
       addDetector(...added: AiSreDetector[]) {
         detectors.add(...added);
+      },
+    });
+    const actions: AiSreAction[] = [];
+    let flags: AiSreFeatureFlagProvider | undefined;
+    let helm: Partial<AiSreHelmReleases> | undefined;
+    env.registerExtensionPoint(aiSreActionsExtensionPoint, {
+      addAction: (...added) => actions.push(...added),
+      setFeatureFlagProvider: provider => {
+        if (flags) throw new Error('A feature-flag provider is set already');
+        flags = provider;
+      },
+      setHelmReleases: releases => {
+        if (helm) throw new Error('Helm release handling is set already');
+        helm = releases;
       },
     });
 
@@ -182,7 +203,26 @@ export const aiSrePlugin = createBackendPlugin({
           policy,
         });
         // The only way anything reaches a cluster.
+        const kubeConfigFor = (cluster: string) =>
+          telemetry.targets().find(t => t.name === cluster)?.kubeConfig;
+        const runbooks = readRunbooks(config);
         const executor = new KubernetesExecutor({
+          actions: [
+            ...actions,
+            ...(flags ? [createFeatureFlagAction(flags)] : []),
+            createHelmRollbackAction({
+              history: (...args) =>
+                helm?.history
+                  ? helm.history(...args)
+                  : new HelmSecretsHistory({ kubeConfigFor }).history(...args),
+              ...(helm?.rollback
+                ? { rollback: (...args) => helm!.rollback!(...args) }
+                : {}),
+            }),
+            ...(runbooks.length
+              ? [createRunbookAction({ runbooks, kubeConfigFor })]
+              : []),
+          ],
           executions: stores.executions,
           allowGitOpsPatch: policy.gitops.allowDirectPatch,
           now: () => clock.now(),
@@ -333,6 +373,16 @@ export const aiSrePlugin = createBackendPlugin({
           now: () => clock.now(),
           logger,
           auditor,
+          entityFacts: async ref => {
+            const info = await resolver.info(ref);
+            return info
+              ? {
+                  ownerRef: info.ownerRef,
+                  systemRef: info.systemRef,
+                  lifecycle: info.lifecycle,
+                }
+              : undefined;
+          },
           onStatusChanged: (incident, change) =>
             instruments.incidentChanged(incident, change),
         });

@@ -5,5 +5,6 @@
  */
 
 export * from './detectors';
+export * from './actions';
 export * from './kubernetes';
 export * from './clock';

@@ -11,7 +11,14 @@ import type {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
-import type { Incident } from '@internal/plugin-ai-sre-common';
+import type {
+  Hypothesis,
+  Incident,
+  PlanStep,
+} from '@internal/plugin-ai-sre-common';
+import { decide } from '../policy';
+import type { SignalGroup } from '../reasoning/types';
+import type { EntityFacts } from '../reasoning/IncidentEngine';
 import type { PolicyConfig } from '../policy';
 import type { IncidentEngine } from '../reasoning/IncidentEngine';
 import type { AuditAction, ControlStore } from '../store/ControlStore';
@@ -40,6 +47,10 @@ export interface ControlServiceOptions {
   now(): number;
   logger: LoggerService;
   auditor?: AuditorService;
+  /** Owner and lifecycle of an entity (second-approver rules, policy checks). */
+  entityFacts?(
+    entityRef: string,
+  ): EntityFacts | undefined | Promise<EntityFacts | undefined>;
   /** Told after a person changed an incident's status. */
   onStatusChanged?(
     incident: Incident,
@@ -188,11 +199,26 @@ export class ControlService {
    * Approves or rejects the incident's pending plan. Approval resumes the
    * workflow, which executes through the execution layer.
    */
+  /**
+   * Approves or rejects the incident's pending plan, optionally adjusting
+   * its parameters. An adjusted plan is checked by the policy again; where
+   * policy asks for a second approver (by default for `production`
+   * entities), the adjustment waits for another person's approval.
+   * Approval resumes the workflow, which executes through the execution
+   * layer.
+   */
   async decide(
     id: string,
     actor: string,
-    decision: { approve: boolean; comment?: string },
-  ): Promise<void> {
+    decision: {
+      approve: boolean;
+      comment?: string;
+      adjustments?: Array<{
+        step: number;
+        params: Record<string, string | number | boolean>;
+      }>;
+    },
+  ): Promise<{ waitingForSecondApprover: boolean }> {
     const incident = await this.incident(id);
     const work = (await this.options.incidents.getWork(id))!;
     if (work.threadState !== 'awaiting-approval') {
@@ -201,8 +227,63 @@ export class ControlService {
       );
     }
     const analysis = work.analysis as {
-      plan?: Array<{ action: string }>;
+      plan?: PlanStep[];
+      hypotheses?: Hypothesis[];
+      pendingAdjustment?: { by: string; plan: PlanStep[]; comment?: string };
     };
+    const pending = analysis.pendingAdjustment;
+    let plan: PlanStep[] | undefined;
+    let adjustedBy: string | undefined;
+    if (decision.adjustments?.length) {
+      if (!decision.approve) {
+        throw new InputError(
+          'Adjustments come with an approval, not a rejection',
+        );
+      }
+      plan = await this.adjust(
+        id,
+        analysis.plan ?? [],
+        analysis.hypotheses ?? [],
+        decision.adjustments,
+      );
+      adjustedBy = actor;
+      if (await this.needsSecondApprover(incident)) {
+        await this.options.incidents.update(
+          id,
+          {
+            analysis: {
+              ...work.analysis,
+              pendingAdjustment: {
+                by: actor,
+                plan,
+                ...(decision.comment ? { comment: decision.comment } : {}),
+              },
+            },
+          },
+          new Date(this.options.now()),
+        );
+        await this.audit({
+          actor,
+          action: 'plan.adjust',
+          incident,
+          outcome: 'succeeded',
+          details: {
+            adjustments: decision.adjustments,
+            waitingForSecondApprover: true,
+            ...(decision.comment ? { comment: decision.comment } : {}),
+          },
+        });
+        return { waitingForSecondApprover: true };
+      }
+    } else if (pending && decision.approve) {
+      if (pending.by === actor) {
+        throw new ConflictError(
+          `${actor} adjusted this plan; a second person must approve it`,
+        );
+      }
+      plan = pending.plan;
+      adjustedBy = pending.by;
+    }
     // Ours alone from here: a second click or another replica gets 409.
     const claimed = await this.options.incidents.claimThreadState(
       id,
@@ -219,8 +300,15 @@ export class ControlService {
       incident,
       outcome: 'succeeded',
       details: {
-        plan: (analysis.plan ?? []).map(step => step.action),
+        plan: (plan ?? analysis.plan ?? []).map(step => step.action),
         ...(decision.comment ? { comment: decision.comment } : {}),
+        ...(adjustedBy
+          ? {
+              adjustedBy,
+              adjustments:
+                decision.adjustments ?? 'as proposed by the first approver',
+            }
+          : {}),
       },
     });
     await this.options.engine.answer(
@@ -229,6 +317,7 @@ export class ControlService {
         approved: decision.approve,
         by: actor,
         ...(decision.comment ? { comment: decision.comment } : {}),
+        ...(plan ? { plan, adjustedBy } : {}),
       },
       { claimed: true },
     );
@@ -261,6 +350,86 @@ export class ControlService {
         },
       });
     }
+    return { waitingForSecondApprover: false };
+  }
+
+  /**
+   * A plan with adjusted parameters: only parameters the step already has,
+   * of the same type, and a plan the policy still allows (blast radius,
+   * allow-list, kill-switches).
+   */
+  private async adjust(
+    id: string,
+    plan: PlanStep[],
+    hypotheses: Hypothesis[],
+    adjustments: Array<{
+      step: number;
+      params: Record<string, string | number | boolean>;
+    }>,
+  ): Promise<PlanStep[]> {
+    const adjusted = plan.map(step => ({
+      ...step,
+      params: { ...step.params },
+    }));
+    for (const { step, params } of adjustments) {
+      const target = adjusted[step];
+      if (!target) {
+        throw new InputError(`adjustments: the plan has no step ${step}`);
+      }
+      for (const [key, value] of Object.entries(params)) {
+        if (!(key in target.params)) {
+          throw new InputError(
+            `adjustments: step ${step} (${target.action}) has no parameter ${key}; only existing parameters can be adjusted`,
+          );
+        }
+        if (typeof target.params[key] !== typeof value) {
+          throw new InputError(
+            `adjustments: ${key} of step ${step} must be a ${typeof target
+              .params[key]}`,
+          );
+        }
+        target.params[key] = value;
+      }
+    }
+    const state = await this.options.engine.state(id);
+    const group = (state.values as { group?: SignalGroup }).group;
+    const top = hypotheses[0];
+    if (!group || !top) {
+      throw new ConflictError(`Incident ${id} has no analysis to adjust`);
+    }
+    const facts = top.entityRef
+      ? await this.options.entityFacts?.(top.entityRef)
+      : undefined;
+    const checked = decide({
+      plan: adjusted,
+      hypothesis: top,
+      group,
+      entity: top.entityRef
+        ? {
+            ref: top.entityRef,
+            lifecycle: facts?.lifecycle ?? null,
+            ownerRef: facts?.ownerRef ?? null,
+          }
+        : null,
+      history: { actionsForEntityLastHour: 0, attemptsForIncident: 0 },
+      killSwitch: { global: false, entityRefs: [] },
+      now: this.options.now(),
+      config: this.options.policy,
+    });
+    if (checked.decision === 'refuse') {
+      throw new InputError(
+        `The adjusted plan is outside policy: ${checked.reasons.join(' ')}`,
+      );
+    }
+    return adjusted;
+  }
+
+  private async needsSecondApprover(incident: Incident): Promise<boolean> {
+    const rule = this.options.policy.approval.secondApprover;
+    if (!rule.forAdjustedPlans || !incident.entityRef) return false;
+    const lifecycle = (await this.options.entityFacts?.(incident.entityRef))
+      ?.lifecycle;
+    return !!lifecycle && rule.lifecycles.includes(lifecycle);
   }
 
   async rollbackExecution(executionId: string, actor: string) {

@@ -10,6 +10,11 @@
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { PlanStep } from '@internal/plugin-ai-sre-common';
+import type {
+  AiSreAction,
+  AiSreActionContext,
+  AiSreActionParams,
+} from '@internal/plugin-ai-sre-node';
 import type { PatchStrategy } from '@kubernetes/client-node';
 import { createHash, randomUUID } from 'node:crypto';
 import type {
@@ -18,7 +23,12 @@ import type {
   ExecutionRecord,
   ExecutionStore,
 } from '../store/ExecutionStore';
-import { handlerFor, Operation, PlanStepError } from './actions';
+import {
+  ExtensionPlanStep,
+  handlerFor,
+  Operation,
+  PlanStepError,
+} from './actions';
 import type { ClusterOps } from './ClusterOps';
 import { describeKubeError } from './ClusterOps';
 import { diffObjects } from './diff';
@@ -48,10 +58,23 @@ export interface KubernetesExecutorOptions {
   allowGitOpsPatch?: boolean;
   /** Checked before anything runs: the global or per-entity kill-switch. */
   killSwitch?(incidentId: string): Promise<string | undefined>;
+  /**
+   * Extension actions (feature flags, Helm rollbacks, runbook Jobs...), by
+   * their ids; an id of a built-in action is refused.
+   */
+  actions?: AiSreAction[];
+  /** Time one call of an extension action may take; default 60 s. */
+  actionTimeoutMs?: number;
+}
+
+/** Where an extension action runs. */
+interface ActionScope {
+  cluster: string;
+  incidentId: string;
 }
 
 /** Stable hash of a plan's actions, targets and parameters. */
-export function planHash(plan: PlanStep[]): string {
+export function planHash(plan: Array<PlanStep | ExtensionPlanStep>): string {
   const canonical = plan.map(step => ({
     action: step.action,
     target: step.target,
@@ -73,25 +96,59 @@ function restorable(object: Record<string, any>) {
 }
 
 export class KubernetesExecutor {
-  constructor(private readonly options: KubernetesExecutorOptions) {}
+  private readonly extensions = new Map<string, AiSreAction>();
+
+  constructor(private readonly options: KubernetesExecutorOptions) {
+    for (const action of options.actions ?? []) {
+      if (handlerFor(action.id) || this.extensions.has(action.id)) {
+        throw new Error(
+          `Action ${action.id} is ${
+            handlerFor(action.id) ? 'a built-in action' : 'registered twice'
+          }`,
+        );
+      }
+      this.extensions.set(action.id, action);
+    }
+  }
+
+  /** The extension action of a step, if its action is one (built-ins win). */
+  private extensionFor(action: string): AiSreAction | undefined {
+    return handlerFor(action) ? undefined : this.extensions.get(action);
+  }
+
+  private actionContext(
+    scope: ActionScope,
+    snapshot?: Record<string, unknown>,
+  ): AiSreActionContext {
+    return {
+      ...scope,
+      logger: this.options.logger,
+      signal: AbortSignal.timeout(this.options.actionTimeoutMs ?? 60_000),
+      ...(snapshot ? { snapshot: snapshot.value } : {}),
+    };
+  }
 
   /**
    * Validates a plan against the cluster without changing anything: the
    * dry-run diff a person sees before approving.
    */
-  async preview(plan: PlanStep[], cluster: string): Promise<ExecutedStep[]> {
+  async preview(
+    plan: Array<PlanStep | ExtensionPlanStep>,
+    cluster: string,
+    incidentId = 'preview',
+  ): Promise<ExecutedStep[]> {
     const ops = this.options.opsFor(cluster);
     if (!ops) throw new Error(`Cluster ${cluster} is not configured`);
     const steps: ExecutedStep[] = [];
     for (const step of plan) {
-      steps.push(await this.dryRunStep(step, ops));
+      steps.push(await this.dryRunStep(step, ops, { cluster, incidentId }));
     }
     return steps;
   }
 
   async execute(
     incidentId: string,
-    plan: PlanStep[],
+    plan: Array<PlanStep | ExtensionPlanStep>,
     options: ExecuteOptions,
   ): Promise<ExecutionOutcome> {
     const { executions, logger } = this.options;
@@ -107,7 +164,7 @@ export class KubernetesExecutor {
       };
     }
     for (const step of plan) {
-      if (!handlerFor(step.action)) {
+      if (!handlerFor(step.action) && !this.extensionFor(step.action)) {
         return {
           status: 'refused',
           details: `${step.action} is not an allow-listed action`,
@@ -141,7 +198,10 @@ export class KubernetesExecutor {
       executions.update(record.id, { steps, ...patch });
     try {
       // Dry-run of the whole plan just before executing it.
-      for (const step of plan) steps.push(await this.dryRunStep(step, ops));
+      const scope = { cluster: options.cluster, incidentId };
+      for (const step of plan) {
+        steps.push(await this.dryRunStep(step, ops, scope));
+      }
       const invalid = steps.find(s => s.status === 'failed');
       if (invalid || options.dryRun) {
         const details = invalid
@@ -162,8 +222,16 @@ export class KubernetesExecutor {
       for (const step of steps) {
         if (step.status === 'noted') continue;
         try {
+          const extension = this.extensionFor(step.action);
           for (const operation of step.operations) {
-            await this.apply(operation, ops);
+            if (extension) {
+              await extension.apply(
+                operation.patch as AiSreActionParams,
+                this.actionContext(scope, operation.snapshot),
+              );
+            } else {
+              await this.apply(operation, ops);
+            }
             operation.status = 'applied';
           }
           step.status = 'applied';
@@ -176,7 +244,7 @@ export class KubernetesExecutor {
             action: step.action,
             error: step.error,
           });
-          await this.revert(steps, ops);
+          await this.revert(steps, ops, scope);
           const details = `${step.action} failed (${step.error}); the changes already made were reverted.`;
           await save({
             status: 'rolled-back',
@@ -218,7 +286,39 @@ export class KubernetesExecutor {
         reason: `cluster ${record.cluster} is not configured`,
       };
     const pending: string[] = [];
+    const checked: string[] = [];
     for (const step of record.steps) {
+      if (!handlerFor(step.action)) {
+        // An extension action: its own post-condition, if it has one.
+        for (const operation of step.operations) {
+          if (operation.status !== 'applied') continue;
+          const extension = this.extensions.get(step.action);
+          if (!extension) {
+            return {
+              state: 'failed',
+              reason: `${step.action} is no longer registered`,
+            };
+          }
+          if (!extension.verify) continue;
+          const check = await extension.verify(
+            operation.patch as AiSreActionParams,
+            this.actionContext(
+              { cluster: record.cluster, incidentId: record.incidentId },
+              operation.snapshot,
+            ),
+          );
+          if (check.state === 'failed') {
+            return {
+              state: 'failed',
+              reason: `${step.action}: ${check.reason}`,
+            };
+          }
+          (check.state === 'pending' ? pending : checked).push(
+            `${step.action}: ${check.reason}`,
+          );
+        }
+        continue;
+      }
       for (const operation of step.operations) {
         if (operation.status !== 'applied') continue;
         const { kind } = operation.object;
@@ -277,7 +377,10 @@ export class KubernetesExecutor {
     if (pending.length) return { state: 'pending', reason: pending.join('; ') };
     return {
       state: 'passed',
-      reason: 'every rollout finished with all replicas available',
+      reason: [
+        'every rollout finished with all replicas available',
+        ...checked,
+      ].join('; '),
     };
   }
 
@@ -293,7 +396,10 @@ export class KubernetesExecutor {
         `Execution ${executionId} is ${record.status}; only a succeeded execution can be rolled back`,
       );
     }
-    await this.revert(record.steps, ops);
+    await this.revert(record.steps, ops, {
+      cluster: record.cluster,
+      incidentId: record.incidentId,
+    });
     await executions.update(executionId, {
       status: 'rolled-back',
       steps: record.steps,
@@ -308,16 +414,19 @@ export class KubernetesExecutor {
   }
 
   private async dryRunStep(
-    step: PlanStep,
+    step: PlanStep | ExtensionPlanStep,
     ops: ClusterOps,
+    scope: ActionScope,
   ): Promise<ExecutedStep> {
+    const extension = this.extensionFor(step.action);
+    if (extension) return this.dryRunExtension(step, extension, scope);
     const handler = handlerFor(step.action)!;
     if (handler.readOnly) {
       return { action: step.action, status: 'noted', operations: [] };
     }
     let operations: Operation[];
     try {
-      operations = await handler.prepare(step, ops);
+      operations = await handler.prepare(step as PlanStep, ops);
     } catch (error) {
       return {
         action: step.action,
@@ -396,6 +505,65 @@ export class KubernetesExecutor {
     return { action: step.action, status: 'dry-run', operations: executed };
   }
 
+  /**
+   * The dry-run of an extension action, recorded as one operation: its
+   * diff, its parameters (as the operation's `patch`) and its snapshot.
+   */
+  private async dryRunExtension(
+    step: PlanStep | ExtensionPlanStep,
+    action: AiSreAction,
+    scope: ActionScope,
+  ): Promise<ExecutedStep> {
+    const invalid = action.validate(step.params);
+    if (invalid) {
+      return {
+        action: step.action,
+        status: 'failed',
+        operations: [],
+        error: `${action.id}: ${invalid}`,
+      };
+    }
+    let result: Awaited<ReturnType<AiSreAction['dryRun']>>;
+    try {
+      result = await action.dryRun(step.params, this.actionContext(scope));
+    } catch (error) {
+      return {
+        action: step.action,
+        status: 'failed',
+        operations: [],
+        error: `${action.id}: ${describeKubeError(error)}`,
+      };
+    }
+    const operation: ExecutedOperation = {
+      // The store's operation types are Kubernetes ones; an extension
+      // action is recorded as a change ("patch") of the object it names.
+      type: 'patch',
+      object: {
+        apiVersion: result.object?.apiVersion ?? 'ai-sre.io/v1',
+        kind: result.object?.kind ?? 'Action',
+        ...(result.object?.namespace
+          ? { namespace: result.object.namespace }
+          : {}),
+        name: result.object?.name ?? action.id,
+      },
+      summary: result.summary ?? `${action.id} ${JSON.stringify(step.params)}`,
+      patch: step.params,
+      diff: result.diff,
+      snapshot: { action: action.id, value: result.snapshot },
+      status: result.refusal ? 'failed' : 'dry-run',
+      ...(result.refusal ? { error: result.refusal } : {}),
+    };
+    if (result.refusal) {
+      return {
+        action: step.action,
+        status: 'failed',
+        operations: [operation],
+        error: `${operation.summary}: ${result.refusal}`,
+      };
+    }
+    return { action: step.action, status: 'dry-run', operations: [operation] };
+  }
+
   private async apply(operation: ExecutedOperation, ops: ClusterOps) {
     if (operation.type === 'evict') {
       await ops.evict(operation.object, false);
@@ -413,10 +581,30 @@ export class KubernetesExecutor {
     );
   }
 
-  private async revert(steps: ExecutedStep[], ops: ClusterOps) {
+  private async revert(
+    steps: ExecutedStep[],
+    ops: ClusterOps,
+    scope: ActionScope,
+  ) {
     for (const step of [...steps].reverse()) {
+      const extension = handlerFor(step.action)
+        ? undefined
+        : this.extensions.get(step.action);
       for (const operation of [...step.operations].reverse()) {
         if (operation.status !== 'applied' || !operation.snapshot) continue;
+        if (!handlerFor(step.action)) {
+          try {
+            if (!extension) throw new Error(`${step.action} is not registered`);
+            await extension.revert(
+              operation.snapshot.value,
+              this.actionContext(scope, operation.snapshot),
+            );
+            operation.status = 'reverted';
+          } catch (error) {
+            operation.error = `revert failed: ${describeKubeError(error)}`;
+          }
+          continue;
+        }
         try {
           const current = (await ops.read(operation.object)) as Record<
             string,

@@ -31,6 +31,15 @@ export type Operation =
   | { type: 'evict'; object: ObjectHeader; summary: string }
   | { type: 'delete'; object: ObjectHeader; summary: string };
 
+/**
+ * A plan step whose action is an extension action (registered through
+ * `aiSreActionsExtensionPoint`, e.g. `toggle-feature-flag`, `helm-rollback`,
+ * `run-runbook-job`) rather than one of the allow-listed
+ * `RemediationAction`s. The planner proposes built-in actions only; such
+ * steps come from adopters' code and people adjusting plans.
+ */
+export type ExtensionPlanStep = Omit<PlanStep, 'action'> & { action: string };
+
 /** A plan step that cannot be carried out as given (bad parameters, missing object). */
 export class PlanStepError extends Error {
   constructor(message: string) {

@@ -26,7 +26,11 @@ function recordingCluster() {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'catalog-api', namespace: 'shop', uid: 'u1' },
-    spec: { template: { spec: { containers: [{ name: 'catalog-api', image: 'x:2.5.0' }] } } },
+    spec: {
+      template: {
+        spec: { containers: [{ name: 'catalog-api', image: 'x:2.5.0' }] },
+      },
+    },
   };
   const replicaSet = (revision: number, image: string) => ({
     apiVersion: 'apps/v1',
@@ -37,7 +41,9 @@ function recordingCluster() {
       annotations: { 'deployment.kubernetes.io/revision': String(revision) },
       ownerReferences: [{ uid: 'u1', kind: 'Deployment', name: 'catalog-api' }],
     },
-    spec: { template: { spec: { containers: [{ name: 'catalog-api', image }] } } },
+    spec: {
+      template: { spec: { containers: [{ name: 'catalog-api', image }] } },
+    },
   });
   const ops: ClusterOps = {
     now: () => 0,
@@ -56,49 +62,56 @@ function recordingCluster() {
   return { ops, applied: () => patches.filter(p => !p.dryRun).length };
 }
 
-describe.each(ids.map(id => [id]))('a restart between approval and execution on %s', databaseId => {
-  it('executes exactly once', async () => {
-    const knex: Knex = await databases.init(databaseId);
-    await IncidentStore.migrate(knex);
-    const cluster = recordingCluster();
-    const executor = new KubernetesExecutor({
-      executions: new ExecutionStore(knex),
-      opsFor: () => cluster.ops,
-      now: () => 0,
-      logger: mockServices.logger.mock(),
-    });
-    const badDeploy = CASES.find(c => c.category === 'bad-deploy')!;
-    const { group, context } = badDeploy.build();
-    const engine = (dies: boolean) =>
-      new IncidentEngine({
-        incidents: new IncidentStore(knex),
-        checkpointer: new KnexCheckpointSaver(knex),
-        policy: defaultPolicyConfig(),
-        clock: { now: () => context.now },
+describe.each(ids.map(id => [id]))(
+  'a restart between approval and execution on %s',
+  databaseId => {
+    it('executes exactly once', async () => {
+      const knex: Knex = await databases.init(databaseId);
+      await IncidentStore.migrate(knex);
+      const cluster = recordingCluster();
+      const executor = new KubernetesExecutor({
+        executions: new ExecutionStore(knex),
+        opsFor: () => cluster.ops,
+        now: () => 0,
         logger: mockServices.logger.mock(),
-        executor: {
-          execute: async (...args) => {
-            const result = await executor.execute(...args);
-            if (dies) throw new Error('backend killed after executing');
-            return result;
-          },
-        },
       });
+      const badDeploy = CASES.find(c => c.category === 'bad-deploy')!;
+      const { group, context } = badDeploy.build();
+      const engine = (dies: boolean) =>
+        new IncidentEngine({
+          incidents: new IncidentStore(knex),
+          checkpointer: new KnexCheckpointSaver(knex),
+          policy: defaultPolicyConfig(),
+          clock: { now: () => context.now },
+          logger: mockServices.logger.mock(),
+          executor: {
+            execute: async (...args) => {
+              const result = await executor.execute(...args);
+              if (dies) throw new Error('backend killed after executing');
+              return result;
+            },
+          },
+        });
 
-    const first = engine(true);
-    await first.evaluate('prod', group.signals, context);
-    const [{ id }] = (await new IncidentStore(knex).list({ limit: 1 })).items;
-    await expect(
-      first.answer(id, { approved: true, by: 'user:default/owner' }),
-    ).rejects.toThrow(/backend killed/);
-    expect(cluster.applied()).toBe(1);
+      const first = engine(true);
+      await first.evaluate('prod', group.signals, context);
+      const [{ id }] = (await new IncidentStore(knex).list({ limit: 1 })).items;
+      await expect(
+        first.answer(id, { approved: true, by: 'user:default/owner' }),
+      ).rejects.toThrow(/backend killed/);
+      expect(cluster.applied()).toBe(1);
 
-    const second = engine(false);
-    expect(await second.resume()).toBe(1);
-    expect(cluster.applied()).toBe(1);
-    const work = (await new IncidentStore(knex).getWork(id))!;
-    expect(work.threadState).toBe('done');
-    expect((work.analysis as any).execution.details).toMatch(/already executed/);
-    expect(await new ExecutionStore(knex).listForIncident(id)).toHaveLength(1);
-  });
-});
+      const second = engine(false);
+      expect(await second.resume()).toBe(1);
+      expect(cluster.applied()).toBe(1);
+      const work = (await new IncidentStore(knex).getWork(id))!;
+      expect(work.threadState).toBe('done');
+      expect((work.analysis as any).execution.details).toMatch(
+        /already executed/,
+      );
+      expect(await new ExecutionStore(knex).listForIncident(id)).toHaveLength(
+        1,
+      );
+    });
+  },
+);

@@ -397,3 +397,54 @@ describe('the incident engine after execution and while waiting', () => {
     ).rejects.toThrow(/not waiting/);
   });
 });
+
+describe('the incident engine when problems turn out to be one', () => {
+  it('merges incidents a later group joins, keeping the oldest', async () => {
+    const knex = await databases.init('SQLITE_3');
+    await IncidentStore.migrate(knex);
+    const { context } = badDeploy.build();
+    const crash = (name: string) =>
+      signal({
+        detector: 'crash-loop',
+        reason: 'CrashLoopBackOff',
+        workload: deployment(name),
+        firstSeen: 200,
+        fields: { nodeName: 'node-7', container: name, restartCount: 3 },
+      });
+    const a = crash('api');
+    const b = crash('worker');
+    const clock = { t: Date.parse(a.firstSeen) + 60_000 };
+    const { engine, incidents } = engineOn(knex, clock);
+    const quiet = { ...context, now: clock.t, changes: [], dependencies: [] };
+    await engine.evaluate('prod', [a], quiet);
+    clock.t += 15_000;
+    await engine.evaluate('prod', [b], quiet);
+    expect((await incidents.list({ limit: 10 })).items).toHaveLength(2);
+
+    // The node both ran on failed first: one problem.
+    const node = signal({
+      detector: 'node-not-ready',
+      reason: 'NodeNotReady',
+      object: { kind: 'Node', name: 'node-7' },
+      firstSeen: 150,
+      severity: 'critical',
+      fields: {
+        pods: [`shop/${a.object.name}`, `shop/${b.object.name}`],
+        workloads: ['Deployment/shop/api', 'Deployment/shop/worker'],
+      },
+    });
+    clock.t += 15_000;
+    await engine.evaluate('prod', [a, b, node], { ...quiet, now: clock.t });
+    const items = (await incidents.list({ limit: 10 })).items;
+    const open = items.filter(i => i.status === 'open');
+    const merged = items.filter(i => i.status === 'resolved');
+    expect(open).toHaveLength(1);
+    expect(merged).toHaveLength(1);
+    expect(merged[0].summary).toMatch(`Merged into incident ${open[0].id}`);
+    expect(open[0].category).toBe('node-failure');
+    const work = (await incidents.getWork(open[0].id))!;
+    expect(work.fingerprints).toEqual(
+      expect.arrayContaining([a.fingerprint, b.fingerprint, node.fingerprint]),
+    );
+  });
+});

@@ -78,6 +78,8 @@ export type IncidentChange =
   | 'verified'
   | 'verification-failed';
 
+const ACTIVE = ['open', 'acknowledged', 'mitigating'];
+
 const SEVERITY_RANK: Record<SignalSeverity, number> = {
   critical: 0,
   high: 1,
@@ -306,7 +308,36 @@ export class IncidentEngine {
       try {
         if (existing) {
           matched.add(existing.incident.id);
-          await this.follow(existing, group, fingerprints, context, now);
+          // Incidents whose problems turned out to be this one (nodes of a
+          // pool failing one after another) merge into it.
+          const merged = known.filter(
+            w =>
+              w !== existing &&
+              !matched.has(w.incident.id) &&
+              ACTIVE.includes(w.incident.status) &&
+              w.fingerprints.some(f => fingerprints.includes(f)),
+          );
+          for (const other of merged) {
+            matched.add(other.incident.id);
+            await this.merge(other, existing, now);
+          }
+          await this.follow(
+            {
+              ...existing,
+              fingerprints: merged.length
+                ? [
+                    ...new Set([
+                      ...existing.fingerprints,
+                      ...merged.flatMap(m => m.fingerprints),
+                    ]),
+                  ].sort()
+                : existing.fingerprints,
+            },
+            group,
+            fingerprints,
+            context,
+            now,
+          );
         } else {
           await this.triage(cluster, group, context);
         }
@@ -341,6 +372,55 @@ export class IncidentEngine {
       this.options.onIncidentChanged?.(work.incident.id, 'resolved');
     }
     await this.tracesWritten();
+  }
+
+  /** Closes an incident as part of another, keeping its history. */
+  private async merge(
+    from: IncidentWork,
+    into: IncidentWork,
+    now: number,
+  ): Promise<void> {
+    const { incidents } = this.options;
+    const id = from.incident.id;
+    // A plan waiting for approval on the merged incident is not answered:
+    // the surviving incident's analysis covers the whole problem.
+    await incidents.claimThreadState(
+      id,
+      'awaiting-approval',
+      'done',
+      new Date(now),
+    );
+    await incidents.update(
+      id,
+      {
+        status: 'resolved',
+        resolvedAt: new Date(now),
+        summary:
+          `Merged into incident ${into.incident.id}: the same problem. ${from.incident.summary}`.trim(),
+      },
+      new Date(now),
+    );
+    await incidents.update(
+      into.incident.id,
+      {
+        fingerprints: [
+          ...new Set([...into.fingerprints, ...from.fingerprints]),
+        ].sort(),
+        impactedEntityRefs: [
+          ...new Set([
+            ...into.incident.impactedEntityRefs,
+            ...(from.incident.entityRef ? [from.incident.entityRef] : []),
+            ...from.incident.impactedEntityRefs,
+          ]),
+        ],
+      },
+      new Date(now),
+    );
+    this.options.onIncidentChanged?.(
+      id,
+      'resolved',
+      `Merged into incident ${into.incident.id}`,
+    );
   }
 
   /** A group no incident knows yet: the workflow decides incident or noise. */

@@ -320,3 +320,41 @@ describe('isIncident', () => {
     expect(isIncident(group('medium', 2), 1)).toBe(true);
   });
 });
+
+describe('nodes failing together', () => {
+  it('are one outage, with the replacement pods that cannot be placed', () => {
+    const at = (seconds: number) =>
+      new Date(
+        Date.parse('2025-03-04T00:00:00Z') + seconds * 1000,
+      ).toISOString();
+    const nodeDown = (name: string, seconds: number, workloads: string[]) =>
+      signal({
+        detector: 'node-not-ready',
+        reason: 'NodeNotReady',
+        object: { kind: 'Node', name },
+        workload: { kind: 'Node', name },
+        firstSeen: at(seconds),
+        severity: 'critical',
+        evidence: {
+          fields: { pods: [], workloads },
+          events: [],
+          logs: [],
+          metrics: [],
+        },
+      });
+    const a = nodeDown('pool-a-1', 100, ['Deployment/shop/api']);
+    const b = nodeDown('pool-a-2', 130, ['Deployment/shop/worker']);
+    const later = nodeDown('pool-b-9', 100 + 3600, []);
+    const pending = signal({
+      detector: 'pod-pending',
+      reason: 'Unschedulable',
+      workload: deployment('worker'),
+      firstSeen: at(200),
+    });
+    const groups = groupSignals([a, b, later, pending], { dependencies: [] });
+    expect(groups).toHaveLength(2);
+    const outage = groups.find(g => g.signals.includes(a))!;
+    expect(outage.signals).toEqual(expect.arrayContaining([a, b, pending]));
+    expect(outage.signals).not.toContain(later);
+  });
+});

@@ -11,6 +11,8 @@ export interface GroupingOptions {
   causalWindowMs?: number;
   /** A group of only low/info signals becomes an incident after this long. */
   lowSeverityAfterMs?: number;
+  /** Nodes that fail within this time of each other are one outage. */
+  nodeOutageWindowMs?: number;
 }
 
 const ref = (r: ObjectRef) => formatObjectRef({ ...r, uid: undefined });
@@ -93,8 +95,15 @@ export function groupSignals(
     const podPaths =
       (nodeSignal.evidence.fields.pods as string[] | undefined) ?? [];
     const listed = new Set(podPaths.map(p => p.split('/').pop()));
-    // A workload whose pods ran on the node (pods are named after it).
+    const workloadsOnNode = new Set(
+      (nodeSignal.evidence.fields.workloads as string[] | undefined) ?? [],
+    );
+    // A workload whose pods ran on the node (recorded by the detector, or
+    // recognised by pod names when only pods are listed).
     const ranOnNode = (workload: ObjectRef) =>
+      workloadsOnNode.has(
+        `${workload.kind}/${workload.namespace}/${workload.name}`,
+      ) ||
       podPaths.some(path => {
         const [namespace, pod] = path.includes('/')
           ? path.split('/')
@@ -124,6 +133,13 @@ export function groupSignals(
         nodeOf(signal) === node ||
         (signal.object.kind === 'Pod' && listed.has(signal.object.name)) ||
         (signal.object.kind !== 'Pod' && ranOnNode(signal.workload)) ||
+        // Replacements of the node's pods that cannot be placed elsewhere.
+        (failed &&
+          signal.object.kind === 'Pod' &&
+          ranOnNode(signal.workload) &&
+          Date.parse(signal.firstSeen) >= Date.parse(nodeSignal.firstSeen) &&
+          Date.parse(signal.firstSeen) - Date.parse(nodeSignal.firstSeen) <=
+            window) ||
         (callersOfNode.has(ref(signal.workload)) &&
           Date.parse(signal.firstSeen) >= Date.parse(nodeSignal.firstSeen) &&
           Date.parse(signal.firstSeen) - Date.parse(nodeSignal.firstSeen) <=
@@ -131,6 +147,23 @@ export function groupSignals(
       ) {
         uf.union(keyOf(nodeSignal), keyOf(signal));
       }
+    }
+  }
+
+  // Nodes that fail together are one outage (a zone, a pool, a network
+  // partition), not one incident per node.
+  const failedNodes = nodeSignals
+    .filter(s => s.detector === 'node-not-ready')
+    .sort((a, b) => Date.parse(a.firstSeen) - Date.parse(b.firstSeen));
+  const together = options.nodeOutageWindowMs ?? 2 * 60_000;
+  for (let i = 1; i < failedNodes.length; i++) {
+    const previous = failedNodes[i - 1];
+    const node = failedNodes[i];
+    if (
+      node.cluster === previous.cluster &&
+      Date.parse(node.firstSeen) - Date.parse(previous.firstSeen) <= together
+    ) {
+      uf.union(keyOf(previous), keyOf(node));
     }
   }
 

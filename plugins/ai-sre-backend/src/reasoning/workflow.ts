@@ -21,6 +21,13 @@ export interface ApprovalAnswer {
   approved: boolean;
   by: string;
   comment?: string;
+  /**
+   * The plan as people adjusted it (parameters only, already checked by the
+   * policy), replacing the proposed one; who adjusted it when a second
+   * person approved.
+   */
+  plan?: PlanStep[];
+  adjustedBy?: string;
 }
 
 /** Runs approved or auto-executed plans; the execution layer implements it. */
@@ -323,7 +330,11 @@ export function buildIncidentWorkflow(
         { plan: PlanStep[]; decision: PolicyDecision | undefined },
         ApprovalAnswer
       >({ plan: state.plan, decision: state.decision });
-      return { approval: answer };
+      const { plan, ...approval } = answer;
+      return {
+        approval: { ...approval, ...(plan ? { adjusted: true } : {}) },
+        ...(plan && answer.approved ? { plan } : {}),
+      };
     })
     .addNode(
       'execute',

@@ -37,9 +37,12 @@ ajv.addSchema({ $id: 'openapi', components: document.components });
 /** The schema of a documented response, with refs into the document. */
 function responseSchema(method: string, route: string, status: number) {
   const operation = document.paths[route]?.[method];
-  if (!operation) throw new Error(`${method.toUpperCase()} ${route} is not documented`);
-  let response = operation.responses[String(status)] ?? operation.responses.default;
-  if (!response) throw new Error(`${method} ${route} does not document ${status}`);
+  if (!operation)
+    throw new Error(`${method.toUpperCase()} ${route} is not documented`);
+  let response =
+    operation.responses[String(status)] ?? operation.responses.default;
+  if (!response)
+    throw new Error(`${method} ${route} does not document ${status}`);
   if (response.$ref) {
     response = document.components.responses[response.$ref.split('/').pop()];
   }
@@ -72,7 +75,9 @@ function expectDocumented(
     const ok = validate(res.body);
     if (!ok) {
       throw new Error(
-        `${method.toUpperCase()} ${route} ${res.status} does not match the document: ${ajv.errorsText(validate.errors)}`,
+        `${method.toUpperCase()} ${route} ${
+          res.status
+        } does not match the document: ${ajv.errorsText(validate.errors)}`,
       );
     }
   }
@@ -107,7 +112,10 @@ describe('the OpenAPI document', () => {
       .flatMap((layer: any) =>
         Object.keys(layer.route.methods).map(
           method =>
-            `${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`,
+            `${method.toUpperCase()} ${layer.route.path.replace(
+              /:(\w+)/g,
+              '{$1}',
+            )}`,
         ),
       )
       .sort();
@@ -131,7 +139,9 @@ describe('the OpenAPI document', () => {
       ],
     });
     const stores = await createStores(mockServices.database({ knex }));
-    const { group, context } = CASES.find(c => c.category === 'bad-deploy')!.build();
+    const { group, context } = CASES.find(
+      c => c.category === 'bad-deploy',
+    )!.build();
     await new IncidentEngine({
       incidents: stores.incidents,
       checkpointer: new KnexCheckpointSaver(knex),
@@ -149,7 +159,9 @@ describe('the OpenAPI document', () => {
       body?: object,
       expectedStatus = 200,
     ) => {
-      let call = (api() as any)[method](`/api/ai-sre${url}`).set('Authorization', auth);
+      let call = (api() as any)
+        [method](`/api/ai-sre${url}`)
+        .set('Authorization', auth);
       if (body) call = call.send(body);
       const res = await call;
       expect([method, url, res.status]).toEqual([method, url, expectedStatus]);
@@ -159,7 +171,11 @@ describe('the OpenAPI document', () => {
     await check('get', '/health', '/health');
     await check('get', '/incidents', '/incidents?status=open&q=crash&limit=5');
     await check('get', '/incidents/{id}', `/incidents/${id}`);
-    await check('get', '/incidents/{id}/postmortem', `/incidents/${id}/postmortem`);
+    await check(
+      'get',
+      '/incidents/{id}/postmortem',
+      `/incidents/${id}/postmortem`,
+    );
     await check('get', '/signals', '/signals');
     await check('get', '/clusters', '/clusters');
     await check('get', '/dependencies', '/dependencies');
@@ -167,21 +183,48 @@ describe('the OpenAPI document', () => {
     await check('get', '/kill-switch', '/kill-switch');
     await check('get', '/policy', '/policy');
     await check('get', '/metrics', '/metrics?groupBy=owner');
-    await check('post', '/incidents/{id}/approval', `/incidents/${id}/approval`, {
-      approve: false,
-      comment: 'not now',
-    });
+    await check(
+      'post',
+      '/incidents/{id}/approval',
+      `/incidents/${id}/approval`,
+      {
+        approve: false,
+        comment: 'not now',
+      },
+    );
     await check('get', '/incidents/{id}/audit', `/incidents/${id}/audit`);
-    await check('post', '/incidents/{id}/acknowledge', `/incidents/${id}/acknowledge`, {});
+    await check(
+      'post',
+      '/incidents/{id}/acknowledge',
+      `/incidents/${id}/acknowledge`,
+      {},
+    );
     await check('post', '/incidents/{id}/resolve', `/incidents/${id}/resolve`, {
       comment: 'fixed by hand',
     });
-    await check('post', '/incidents/{id}/false-positive', `/incidents/${id}/false-positive`, {
-      reason: 'load test',
-    });
+    await check(
+      'post',
+      '/incidents/{id}/false-positive',
+      `/incidents/${id}/false-positive`,
+      {
+        reason: 'load test',
+      },
+    );
     await check('put', '/kill-switch', '/kill-switch', { enabled: false });
-    await check('post', '/executions/{id}/rollback', '/executions/nope/rollback', {}, 404);
-    await check('post', '/incidents/{id}/approval', `/incidents/${id}/approval`, { approve: 1 }, 400);
+    await check(
+      'post',
+      '/executions/{id}/rollback',
+      '/executions/nope/rollback',
+      {},
+      404,
+    );
+    await check(
+      'post',
+      '/incidents/{id}/approval',
+      `/incidents/${id}/approval`,
+      { approve: 1 },
+      400,
+    );
     const alert = await api()
       .post('/api/ai-sre/alerts/alertmanager')
       .set('Authorization', 'Bearer secret-123')

@@ -14,10 +14,7 @@ import { createServiceFactory } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import type {
-  Incident,
-  IncidentDetails,
-} from '@internal/plugin-ai-sre-common';
+import type { Incident, IncidentDetails } from '@internal/plugin-ai-sre-common';
 import { aiSreClockServiceRef } from '@internal/plugin-ai-sre-node';
 import request from 'supertest';
 import { aiSrePlugin } from '../plugin';
@@ -38,7 +35,11 @@ const entities: Entity[] = ['catalog-api', 'web', 'postgres', 'redis'].map(
       namespace: 'default',
       annotations: { 'backstage.io/kubernetes-id': name },
     },
-    spec: { owner: 'team-storefront', lifecycle: 'production', type: 'service' },
+    spec: {
+      owner: 'team-storefront',
+      lifecycle: 'production',
+      type: 'service',
+    },
   }),
 );
 
@@ -99,8 +100,11 @@ describe('control on the sandbox', () => {
       }
     };
     const details = async (id: string): Promise<IncidentDetails> =>
-      (await api().get(`/api/ai-sre/incidents/${id}`).set('Authorization', auth))
-        .body;
+      (
+        await api()
+          .get(`/api/ai-sre/incidents/${id}`)
+          .set('Authorization', auth)
+      ).body;
 
     try {
       let incident: Incident | undefined;

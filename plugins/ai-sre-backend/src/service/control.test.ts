@@ -9,6 +9,7 @@ import {
   aiSrePlanApprovePermission,
 } from '@internal/plugin-ai-sre-common';
 import { Knex } from 'knex';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import request from 'supertest';
 import { aiSrePlugin } from '../plugin';
 import { defaultPolicyConfig } from '../policy';
@@ -65,7 +66,7 @@ const ownershipPermissions = mockServices.permissions.mock({
     requests.map(() => ({ result: AuthorizeResult.ALLOW })),
 } as any);
 
-async function start(permissions: any) {
+async function start(permissions: any, extra: any[] = []) {
   const knex = await databases.init('SQLITE_3');
   const backend = await startTestBackend({
     features: [
@@ -73,6 +74,7 @@ async function start(permissions: any) {
       mockServices.database.factory({ knex }),
       mockServices.rootConfig.factory({ data: {} }),
       permissions,
+      ...extra,
     ],
   });
   const id = await seedIncident(knex);
@@ -131,6 +133,80 @@ describe('the control routes', () => {
     expect(postmortem.text).toMatch(/## Timeline/);
     expect(postmortem.text).toContain('plan.approve');
     expect(postmortem.text).toContain('bad-deploy');
+  });
+
+  it('adjusts parameters within policy, and a production entity needs a second approver', async () => {
+    const catalog = catalogServiceMock.factory({
+      entities: [
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: {
+            name: 'catalog-api',
+            namespace: 'default',
+            annotations: { 'backstage.io/kubernetes-id': 'catalog-api' },
+          },
+          spec: { type: 'service', lifecycle: 'production', owner: 'team-a' },
+        },
+      ],
+    });
+    const everyone = mockServices.permissions.factory({
+      result: AuthorizeResult.ALLOW,
+    });
+    const { server, id, stores } = await start(everyone, [catalog]);
+    const approve = (user: string, body: object) =>
+      request(server)
+        .post(`/api/ai-sre/incidents/${id}/approval`)
+        .set('Authorization', as(user))
+        .send(body);
+
+    const unknownParam = await approve(OWNER, {
+      approve: true,
+      adjustments: [{ step: 0, params: { replicas: 3 } }],
+    });
+    expect(unknownParam.status).toBe(400);
+    expect(unknownParam.body.error.message).toMatch(/no parameter replicas/);
+    const wrongType = await approve(OWNER, {
+      approve: true,
+      adjustments: [{ step: 0, params: { revision: 'six' } }],
+    });
+    expect(wrongType.status).toBe(400);
+    const noStep = await approve(OWNER, {
+      approve: true,
+      adjustments: [{ step: 9, params: { revision: 5 } }],
+    });
+    expect(noStep.status).toBe(400);
+
+    const adjusted = await approve(OWNER, {
+      approve: true,
+      comment: 'revision 5 is the last known good',
+      adjustments: [{ step: 0, params: { revision: 5 } }],
+    });
+    expect(adjusted.status).toBe(200);
+    expect(adjusted.body).toMatchObject({
+      waitingForSecondApprover: true,
+      workflow: 'awaiting-approval',
+    });
+    // The adjuster cannot be the second approver.
+    expect((await approve(OWNER, { approve: true })).status).toBe(409);
+
+    const second = await approve(STRANGER, { approve: true });
+    expect(second.status).toBe(200);
+    expect(second.body.workflow).toBe('done');
+    const work = (await stores.incidents.getWork(id))!;
+    expect((work.analysis as any).plan[0].params.revision).toBe(5);
+    expect((work.analysis as any).approval).toMatchObject({
+      approved: true,
+      by: STRANGER,
+      adjustedBy: OWNER,
+      adjusted: true,
+    });
+    const audit = await stores.control.listAudit({ incidentId: id, limit: 10 });
+    expect(audit.map(a => [a.action, a.actor])).toEqual([
+      ['plan.execute', STRANGER],
+      ['plan.approve', STRANGER],
+      ['plan.adjust', OWNER],
+    ]);
   });
 
   it('executes once when two approvals race', async () => {

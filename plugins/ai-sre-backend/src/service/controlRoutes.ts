@@ -49,6 +49,19 @@ const comment = z.string().trim().max(2000);
 const approvalBody = z.strictObject({
   approve: z.boolean(),
   comment: comment.optional(),
+  /** Parameter changes to plan steps (by index), within policy. */
+  adjustments: z
+    .array(
+      z.strictObject({
+        step: z.number().int().min(0),
+        params: z.record(
+          z.string().min(1),
+          z.union([z.string().max(200), z.number(), z.boolean()]),
+        ),
+      }),
+    )
+    .max(20)
+    .optional(),
 });
 const resolveBody = z.strictObject({ comment: comment.optional() });
 const falsePositiveBody = z.strictObject({ reason: comment.min(1) });
@@ -163,11 +176,16 @@ export function addControlRoutes(
         incident.entityRef ?? undefined,
       );
     }
-    await options.control.decide(req.params.id, actor(credentials), body);
+    const { waitingForSecondApprover } = await options.control.decide(
+      req.params.id,
+      actor(credentials),
+      body,
+    );
     const work = (await incidents.getWork(req.params.id))!;
     res.json({
       incident: work.incident,
       workflow: work.threadState,
+      waitingForSecondApprover,
       execution: (work.analysis as { execution?: unknown }).execution ?? null,
     });
   });

@@ -8,6 +8,7 @@ export type AuditAction =
   | 'incident.resolve'
   | 'incident.false-positive'
   | 'plan.approve'
+  | 'plan.adjust'
   | 'plan.reject'
   | 'plan.execute'
   | 'execution.rollback'

@@ -56,6 +56,19 @@ export const nodeNotReadyDetector: AiSreDetector = {
           pods: pods
             .slice(0, 50)
             .map(pod => `${pod.metadata?.namespace}/${pod.metadata?.name}`),
+          // Every workload that ran pods here (the pod list is capped).
+          workloads: [
+            ...new Set(
+              pods.map(pod => {
+                const top = context.ownerChain(pod).at(-1);
+                return top
+                  ? `${top.kind}/${top.namespace ?? pod.metadata?.namespace}/${
+                      top.name
+                    }`
+                  : `Pod/${pod.metadata?.namespace}/${pod.metadata?.name}`;
+              }),
+            ),
+          ].slice(0, 500),
         },
         events: eventEvidence(context, node),
       },
