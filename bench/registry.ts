@@ -1,4 +1,5 @@
 import type { Benchmark } from './harness';
+import { storeSearchP95 } from './store.search_p95';
 import { evalWall } from './eval.wall';
 import { reasoningIncidentsPerS } from './reasoning.incidents_per_s';
 import { reasoningStorm } from './reasoning.storm';
@@ -18,4 +19,5 @@ export const benchmarks: Benchmark[] = [
   reasoningIncidentsPerS,
   reasoningStorm,
   evalWall,
+  storeSearchP95,
 ];

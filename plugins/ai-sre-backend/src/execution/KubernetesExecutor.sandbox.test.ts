@@ -125,6 +125,70 @@ describe('KubernetesExecutor on the sandbox', () => {
     }
   });
 
+  it('rolls a fix out as a canary and gives the Deployment its strategy back once verified', async () => {
+    const { sandbox, executor } = await setup('bookstore-oom-low-memory-limit');
+    try {
+      await sandbox.advance(10_000);
+      const store = sandbox.cluster.store;
+      const target = (store.list('deployments', {}).items as any[]).find(d =>
+        d.spec.template.spec.containers.some(
+          (c: any) => c.resources?.limits?.memory,
+        ),
+      );
+      const name = target.metadata.name;
+      const namespace = target.metadata.namespace;
+      const container = target.spec.template.spec.containers[0].name;
+      const original = structuredClone(target.spec.strategy ?? null);
+      const deployment = () =>
+        store.get('deployments', namespace, name) as any;
+      const result = await executor.execute(
+        'inc-canary',
+        [
+          {
+            action: 'set-resources',
+            target: { kind: 'Deployment', namespace, name },
+            params: { container, memoryLimit: '1Gi' },
+            risk: 'medium',
+            expectedEffect: 'no more OOM kills',
+            verification: '-',
+            inverse: '-',
+          },
+        ],
+        { cluster: 'sandbox', dryRun: false },
+      );
+      expect(result.status).toBe('succeeded');
+      expect(deployment().spec).toMatchObject({
+        minReadySeconds: 30,
+        strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      });
+      // One new pod first; the rest follow once it has been Ready 30 s.
+      const newPods = () =>
+        (store.list('pods', { namespace }).items as any[]).filter(
+          p =>
+            !p.metadata.deletionTimestamp &&
+            p.spec.containers.some(
+              (c: any) => c.resources?.limits?.memory === '1Gi',
+            ),
+        ).length;
+      for (let t = 0; t < 20; t += 5) {
+        await sandbox.advance(5_000);
+        expect(newPods()).toBeLessThanOrEqual(1);
+      }
+      expect((await executor.verify(result.executionId!)).state).toBe(
+        'pending',
+      );
+      for (let i = 0; i < 30; i++) await sandbox.advance(10_000);
+      expect(newPods()).toBe(deployment().spec.replicas);
+      expect((await executor.verify(result.executionId!)).state).toBe(
+        'passed',
+      );
+      expect(deployment().spec.minReadySeconds ?? 0).toBe(0);
+      expect(deployment().spec.strategy ?? null).toEqual(original);
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
   it('restores the whole pod template on rollback, removing what the bad revision added', async () => {
     const { sandbox, executor } = await setup('bookstore-missing-secret');
     try {

@@ -88,6 +88,40 @@ export function planHash(plan: Array<PlanStep | ExtensionPlanStep>): string {
     .slice(0, 32);
 }
 
+/** Seconds the first new pod must stay Ready before the rollout goes on. */
+const CANARY_READY_SECONDS = 30;
+
+/**
+ * A change that rolls out pods goes as a canary: a Deployment's rolling
+ * update gets `maxSurge: 1, maxUnavailable: 0` and a `minReadySeconds` of at
+ * least 30, so one new pod comes first, no old pod goes before it is Ready,
+ * and the rollout continues only once it has stayed Ready that long. If it
+ * never does, verification rolls the change back. The Deployment's own
+ * strategy comes back once the execution is verified. (StatefulSets and
+ * DaemonSets already replace one pod at a time.)
+ */
+function canary(operation: Operation): Operation {
+  if (operation.type !== 'patch' || operation.object.kind !== 'Deployment') {
+    return operation;
+  }
+  const patch = operation.patch as { spec?: Record<string, unknown> };
+  return {
+    ...operation,
+    patch: {
+      ...patch,
+      spec: {
+        ...patch.spec,
+        minReadySeconds: CANARY_READY_SECONDS,
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+        },
+      },
+    },
+    summary: `${operation.summary} (canary: one new pod first, Ready for ${CANARY_READY_SECONDS} s before the rest)`,
+  };
+}
+
 /** The parts of an object a rollback restores. */
 function restorable(object: Record<string, any>) {
   return object.kind === 'ConfigMap' || object.kind === 'Secret'
@@ -375,6 +409,7 @@ export class KubernetesExecutor {
       }
     }
     if (pending.length) return { state: 'pending', reason: pending.join('; ') };
+    await this.restoreRolloutSettings(record, ops);
     return {
       state: 'passed',
       reason: [
@@ -382,6 +417,49 @@ export class KubernetesExecutor {
         ...checked,
       ].join('; '),
     };
+  }
+
+  /**
+   * Gives Deployments back the rollout strategy and `minReadySeconds` they
+   * had before the canary (changing these alone rolls nothing out).
+   */
+  private async restoreRolloutSettings(
+    record: ExecutionRecord,
+    ops: ClusterOps,
+  ) {
+    for (const step of record.steps) {
+      for (const operation of step.operations) {
+        const before = (operation.snapshot as any)?.spec;
+        if (
+          operation.status !== 'applied' ||
+          operation.object.kind !== 'Deployment' ||
+          !before
+        ) {
+          continue;
+        }
+        const current = (await ops.read(operation.object)) as any;
+        if (
+          JSON.stringify(current.spec?.strategy) ===
+            JSON.stringify(before.strategy) &&
+          (current.spec?.minReadySeconds ?? 0) === (before.minReadySeconds ?? 0)
+        ) {
+          continue;
+        }
+        await ops.patch(
+          operation.object,
+          {
+            spec: {
+              minReadySeconds: before.minReadySeconds ?? 0,
+              strategy: before.strategy
+                ? { $patch: 'replace', ...before.strategy }
+                : null,
+            },
+          },
+          'application/strategic-merge-patch+json' as PatchStrategy,
+          false,
+        );
+      }
+    }
   }
 
   /** Reverts a finished execution from its snapshots. */
@@ -426,7 +504,9 @@ export class KubernetesExecutor {
     }
     let operations: Operation[];
     try {
-      operations = await handler.prepare(step as PlanStep, ops);
+      operations = (await handler.prepare(step as PlanStep, ops)).map(
+        operation => (handler.rollsOutPods ? canary(operation) : operation),
+      );
     } catch (error) {
       return {
         action: step.action,

@@ -22,9 +22,6 @@ export const INCIDENTS_TABLE = 'ai_sre_incidents';
 /** Which entities an incident concerns, for search by entity. */
 export const INCIDENT_ENTITIES_TABLE = 'ai_sre_incident_entities';
 
-/** The expression the PostgreSQL full-text index is built on (the search migration). */
-const SEARCH_VECTOR = `to_tsvector('simple', regexp_replace(title || ' ' || summary, '[^[:alnum:]]+', ' ', 'g'))`;
-
 /** Entity refs are case-insensitive; they are stored lower-cased. */
 function normalizeRef(ref: string): string {
   return ref.toLocaleLowerCase('en-US');
@@ -480,13 +477,19 @@ export class IncidentStore {
 
   /** Newest first, by (opened_at, id), with keyset pagination. */
   async list(options: ListIncidentsOptions): Promise<IncidentPage> {
-    const query = this.db<IncidentRow>(INCIDENTS_TABLE).select('*');
+    const query = this.db<IncidentRow>(INCIDENTS_TABLE).select(
+      `${INCIDENTS_TABLE}.*`,
+    );
     if (options.entityRefs?.length) {
-      query.whereIn(
-        'id',
+      // The entities' incidents first (an index lookup), then those rows:
+      // a catalog-scoped search never walks the whole table by time.
+      query.join(
         this.db(INCIDENT_ENTITIES_TABLE)
-          .select('incident_id')
-          .whereIn('entity_ref', options.entityRefs.map(normalizeRef)),
+          .distinct('incident_id')
+          .whereIn('entity_ref', options.entityRefs.map(normalizeRef))
+          .as('scoped'),
+        'scoped.incident_id',
+        `${INCIDENTS_TABLE}.id`,
       );
     }
     if (options.statuses?.length) {
@@ -516,7 +519,7 @@ export class IncidentStore {
     if (options.text && this.isPostgres()) {
       // The GIN full-text index of the search migration answers this.
       // Words only: "./ranker" and "crash-looping" are found by their parts.
-      query.whereRaw(`${SEARCH_VECTOR} @@ plainto_tsquery('simple', ?)`, [
+      query.whereRaw(`search_vector @@ plainto_tsquery('simple', ?)`, [
         options.text.replace(/[^\p{L}\p{N}]+/gu, ' '),
       ]);
     } else if (options.text) {
