@@ -1,5 +1,5 @@
 import type { Incident } from './incidents';
-import type { ObjectRef } from './signals';
+import type { Change, ObjectRef, Signal } from './signals';
 import type { RemediationAction, RootCauseCategory } from './taxonomy';
 
 /**
@@ -77,8 +77,28 @@ export interface IncidentAnalysis {
   summary?: string;
   plan: PlanStep[];
   decision?: PlanDecision;
-  approval?: { approved: boolean; by: string; comment?: string };
-  execution?: { status: string; details: string };
+  approval?: {
+    approved: boolean;
+    by: string;
+    comment?: string;
+    adjusted?: boolean;
+    adjustedBy?: string;
+  };
+  execution?: { status: string; details: string; executionId?: string };
+  /**
+   * The server-side dry-run of the plan made when approval was requested:
+   * per step, the operations and what each would change.
+   */
+  preview?: ExecutionSummary['steps'];
+  /** A plan a person adjusted, waiting for a second approver. */
+  pendingAdjustment?: { by: string; plan: PlanStep[]; comment?: string };
+  /** Whether the executed fix met its post-conditions. */
+  verification?: {
+    status: 'passed' | 'failed';
+    at: number;
+    reason: string;
+    rolledBack?: boolean;
+  };
 }
 
 /**
@@ -114,6 +134,26 @@ export interface IncidentDetails {
   trace: AgentTraceEntry[];
   /** Executions of its plans, with dry-run diffs and outcomes. */
   executions?: ExecutionSummary[];
+  /** The signals the incident groups (latest state of each). */
+  signals?: Signal[];
+  /** Changes recorded on its entities around it (rollouts, config edits). */
+  changes?: Change[];
+  /** Everything that happened, oldest first. */
+  timeline?: TimelineEntry[];
+}
+
+/**
+ * One entry of an incident's timeline.
+ *
+ * @public
+ */
+export interface TimelineEntry {
+  /** ISO 8601. */
+  at: string;
+  kind: 'signal' | 'change' | 'agent' | 'audit' | 'execution' | 'status';
+  title: string;
+  /** The id of the signal, change, audit entry or execution it comes from. */
+  ref?: string;
 }
 
 /**

@@ -139,8 +139,7 @@ describe('KubernetesExecutor on the sandbox', () => {
       const namespace = target.metadata.namespace;
       const container = target.spec.template.spec.containers[0].name;
       const original = structuredClone(target.spec.strategy ?? null);
-      const deployment = () =>
-        store.get('deployments', namespace, name) as any;
+      const deployment = () => store.get('deployments', namespace, name) as any;
       const result = await executor.execute(
         'inc-canary',
         [
@@ -179,9 +178,7 @@ describe('KubernetesExecutor on the sandbox', () => {
       );
       for (let i = 0; i < 30; i++) await sandbox.advance(10_000);
       expect(newPods()).toBe(deployment().spec.replicas);
-      expect((await executor.verify(result.executionId!)).state).toBe(
-        'passed',
-      );
+      expect((await executor.verify(result.executionId!)).state).toBe('passed');
       expect(deployment().spec.minReadySeconds ?? 0).toBe(0);
       expect(deployment().spec.strategy ?? null).toEqual(original);
     } finally {

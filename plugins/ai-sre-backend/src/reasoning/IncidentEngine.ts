@@ -20,7 +20,7 @@ import type { PolicyConfig } from '../policy';
 import type { IncidentStore, IncidentWork } from '../store/IncidentStore';
 import { groupSignals } from './grouping';
 import type { IncidentEnricher } from './model/types';
-import type { ReasoningContext, SignalGroup } from './types';
+import type { PlanStep, ReasoningContext, SignalGroup } from './types';
 import {
   ApprovalAnswer,
   buildIncidentWorkflow,
@@ -659,6 +659,29 @@ export class IncidentEngine {
     );
   }
 
+  private async preview(work: IncidentWork): Promise<unknown[] | undefined> {
+    const plan = (work.analysis as { plan?: PlanStep[] }).plan;
+    if (!plan?.length || !this.options.executor?.preview) return undefined;
+    try {
+      return await this.options.executor.preview(
+        plan,
+        work.incident.cluster,
+        work.incident.id,
+      );
+    } catch (error) {
+      return [
+        {
+          action: plan[0].action,
+          status: 'failed',
+          operations: [],
+          error: `The dry-run could not run: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        },
+      ];
+    }
+  }
+
   /** Records where a thread stopped after `invoke` returned. */
   private async settled(incidentId: string, result: unknown): Promise<void> {
     this.flushTraces(incidentId);
@@ -666,6 +689,9 @@ export class IncidentEngine {
     if (interrupted(result)) {
       const before = await this.options.incidents.getWork(incidentId);
       const fresh = before?.threadState !== 'awaiting-approval';
+      // What the plan would change, from a server-side dry-run, for the
+      // person deciding (the executor dry-runs again just before it runs).
+      const preview = fresh && before ? await this.preview(before) : undefined;
       await this.options.incidents.update(
         incidentId,
         {
@@ -676,6 +702,7 @@ export class IncidentEngine {
                   ...before.analysis,
                   awaitingSince: now.getTime(),
                   escalatedAt: undefined,
+                  ...(preview ? { preview } : {}),
                 },
               }
             : {}),

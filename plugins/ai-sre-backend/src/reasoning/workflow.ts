@@ -47,6 +47,12 @@ export interface Executor {
     details: string;
     executionId?: string;
   }>;
+  /** A server-side dry-run of a plan: what each step would change. */
+  preview?(
+    plan: PlanStep[],
+    cluster: string,
+    incidentId?: string,
+  ): Promise<unknown[]>;
   /** Post-conditions of an execution (rollouts finished, replicas available). */
   verify?(executionId: string): Promise<{
     state: 'passed' | 'pending' | 'failed';

@@ -122,6 +122,15 @@ describe('control on the sandbox', () => {
       }
       expect(view.workflow).toBe('awaiting-approval');
       expect(view.analysis.plan[0].action).toBe('rollback-deployment');
+      // The owner sees what the rollback would change before approving.
+      expect(
+        view.analysis.preview?.[0].operations[0].diff.map(d => d.path),
+      ).toContain('spec.template.spec.containers[catalog-api].image');
+      expect(view.signals?.map(s => s.detector)).toContain('crash-loop');
+      expect(view.changes?.map(c => c.kind)).toContain('workload-revision');
+      expect(view.timeline?.map(t => t.kind)).toEqual(
+        expect.arrayContaining(['signal', 'change', 'status', 'agent']),
+      );
 
       // Someone else may look but not approve.
       const stranger = await api()
@@ -193,6 +202,9 @@ describe('control on the sandbox', () => {
       const postmortem = await api()
         .get(`/api/ai-sre/incidents/${incident!.id}/postmortem`)
         .set('Authorization', auth);
+      expect(after.timeline?.map(t => t.kind)).toEqual(
+        expect.arrayContaining(['audit', 'execution']),
+      );
       expect(postmortem.text).toMatch(/## Timeline/);
       expect(postmortem.text).toMatch(/plan\.approve/);
       expect(postmortem.text).toMatch(/Closed as resolved/);

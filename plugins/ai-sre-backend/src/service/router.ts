@@ -14,6 +14,7 @@ import {
   IncidentAnalysis,
   IncidentDetails,
   listIncidentsQuerySchema,
+  TimelineEntry,
   ListIncidentsResponse,
   listSignalsQuerySchema,
 } from '@internal/plugin-ai-sre-common';
@@ -175,8 +176,92 @@ export async function createRouter(
       throw new NotFoundError(`No incident with id ${id}`);
     }
     const analysis = work.analysis as Partial<IncidentAnalysis>;
+    const incident = work.incident;
+    const [trace, executions, signals, audit] = await Promise.all([
+      incidents.listTraces(id),
+      options.control
+        ? options.control.executions.listForIncident(id)
+        : Promise.resolve([]),
+      options.signals.byFingerprints(work.fingerprints),
+      options.control
+        ? options.control.controlStore.listAudit({ incidentId: id, limit: 500 })
+        : Promise.resolve([]),
+    ]);
+    const from = Date.parse(incident.startedAt) - 3600_000;
+    const until = incident.resolvedAt
+      ? Date.parse(incident.resolvedAt)
+      : options.now();
+    const entities = new Set(
+      [incident.entityRef, ...incident.impactedEntityRefs].filter(
+        (e): e is string => !!e,
+      ),
+    );
+    const changes = (
+      await options.signals.listChanges({
+        cluster: incident.cluster,
+        since: from,
+        until,
+        limit: 500,
+      })
+    ).filter(c =>
+      c.entityRefs.some(e => entities.has(e.toLocaleLowerCase('en-US'))),
+    );
+    const timeline: TimelineEntry[] = [
+      ...signals.map(sig => ({
+        at: sig.firstSeen,
+        kind: 'signal' as const,
+        title: `${sig.detector}: ${sig.message}`,
+        ref: sig.id,
+      })),
+      ...changes.map(c => ({
+        at: c.at,
+        kind: 'change' as const,
+        title: c.summary,
+        ref: c.id,
+      })),
+      {
+        at: incident.openedAt,
+        kind: 'status' as const,
+        title: 'Incident opened',
+      },
+      ...trace.map(t => ({
+        at: t.at,
+        kind: 'agent' as const,
+        title: `${t.node} (${t.durationMs} ms): ${t.input}`,
+      })),
+      ...audit.map(a => ({
+        at: a.at,
+        kind: 'audit' as const,
+        title: `${a.actor}: ${a.action} (${a.outcome})`,
+        ref: String(a.id),
+      })),
+      ...executions.map(e => ({
+        at: e.startedAt,
+        kind: 'execution' as const,
+        title: `Execution ${e.status}: ${e.details}`,
+        ref: e.id,
+      })),
+      ...(incident.acknowledgedAt
+        ? [
+            {
+              at: incident.acknowledgedAt,
+              kind: 'status' as const,
+              title: 'Acknowledged',
+            },
+          ]
+        : []),
+      ...(incident.resolvedAt
+        ? [
+            {
+              at: incident.resolvedAt,
+              kind: 'status' as const,
+              title: `Closed as ${incident.status}`,
+            },
+          ]
+        : []),
+    ].sort((a, b) => a.at.localeCompare(b.at));
     return {
-      incident: work.incident,
+      incident,
       analysis: {
         hypotheses: analysis.hypotheses ?? [],
         modelHypotheses: analysis.modelHypotheses ?? [],
@@ -185,12 +270,20 @@ export async function createRouter(
         ...(analysis.decision ? { decision: analysis.decision } : {}),
         ...(analysis.approval ? { approval: analysis.approval } : {}),
         ...(analysis.execution ? { execution: analysis.execution } : {}),
+        ...(analysis.preview ? { preview: analysis.preview } : {}),
+        ...(analysis.pendingAdjustment
+          ? { pendingAdjustment: analysis.pendingAdjustment }
+          : {}),
+        ...(analysis.verification
+          ? { verification: analysis.verification }
+          : {}),
       },
       workflow: work.threadState,
-      trace: await incidents.listTraces(id),
-      executions: options.control
-        ? await options.control.executions.listForIncident(id)
-        : [],
+      trace,
+      executions,
+      signals,
+      changes,
+      timeline,
     };
   }
 

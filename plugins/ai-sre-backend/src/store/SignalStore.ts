@@ -124,6 +124,26 @@ export class SignalStore {
     return { items };
   }
 
+  /** The latest signal of each fingerprint given. */
+  async byFingerprints(fingerprints: string[]): Promise<Signal[]> {
+    const out = new Map<string, { lastSeen: number; signal: Signal }>();
+    for (let i = 0; i < fingerprints.length; i += 500) {
+      const rows = await this.db(SIGNALS_TABLE)
+        .select('fingerprint', 'last_seen', 'body')
+        .whereIn('fingerprint', fingerprints.slice(i, i + 500));
+      for (const row of rows) {
+        const lastSeen = Number(row.last_seen);
+        const known = out.get(row.fingerprint);
+        if (!known || known.lastSeen < lastSeen) {
+          out.set(row.fingerprint, { lastSeen, signal: JSON.parse(row.body) });
+        }
+      }
+    }
+    return [...out.values()]
+      .map(v => v.signal)
+      .sort((a, b) => a.firstSeen.localeCompare(b.firstSeen));
+  }
+
   /** The detector of each signal fingerprint given (one per fingerprint). */
   async detectorsOf(fingerprints: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
