@@ -224,7 +224,9 @@ export class VirtualClock implements Clock {
       const target = this.current + (wall - lastWall) * speed;
       lastWall = wall;
       try {
-        await this.advanceTo(target);
+        await this.enqueue(() =>
+          this.runUntil(Math.max(target, this.current), () => stopped),
+        );
       } catch (error) {
         onError(error);
       }
@@ -299,12 +301,17 @@ export class VirtualClock implements Clock {
     return run;
   }
 
-  private async runUntil(target: number): Promise<void> {
+  private async runUntil(
+    target: number,
+    cancelled: () => boolean = () => false,
+  ): Promise<void> {
     this.advancing = true;
     let failed = false;
     try {
       for (;;) {
         await settle();
+        // A stopped runAtSpeed leaves the clock where it is.
+        if (cancelled()) return;
         const next = this.peekLive();
         if (next === undefined || next.at > target) {
           break;
@@ -323,7 +330,7 @@ export class VirtualClock implements Clock {
         }
         await this.call(next.fn);
       }
-      this.current = Math.max(this.current, target);
+      if (!cancelled()) this.current = Math.max(this.current, target);
     } catch (error) {
       failed = true;
       throw error;
