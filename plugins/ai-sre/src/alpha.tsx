@@ -3,14 +3,17 @@ import {
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { hasKubernetesAnnotation } from '@internal/plugin-ai-sre-common';
+import ReportProblemOutlined from '@material-ui/icons/ReportProblemOutlined';
 import { aiSreApiRef, AiSreClient } from './api';
 import {
   approvalsRouteRef,
   incidentsRouteRef,
   rootCauseRouteRef,
+  rootRouteRef,
 } from './routes';
 
 const aiSreApi = ApiBlueprint.make({
@@ -20,6 +23,18 @@ const aiSreApi = ApiBlueprint.make({
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: deps => new AiSreClient(deps),
     }),
+});
+
+const aiSrePage = PageBlueprint.make({
+  params: {
+    path: '/ai-sre',
+    title: 'AI SRE',
+    icon: <ReportProblemOutlined fontSize="inherit" />,
+    routeRef: rootRouteRef,
+    noHeader: true,
+    loader: () =>
+      import('./components/page/AiSrePage').then(m => <m.AiSrePage />),
+  },
 });
 
 const incidentsContent = EntityContentBlueprint.make({
@@ -72,9 +87,17 @@ const approvalsContent = EntityContentBlueprint.make({
 export default createFrontendPlugin({
   pluginId: 'ai-sre',
   title: 'AI SRE',
+  icon: <ReportProblemOutlined fontSize="inherit" />,
   info: { packageJson: () => import('../package.json') },
-  extensions: [aiSreApi, incidentsContent, rootCauseContent, approvalsContent],
+  extensions: [
+    aiSreApi,
+    aiSrePage,
+    incidentsContent,
+    rootCauseContent,
+    approvalsContent,
+  ],
   routes: {
+    root: rootRouteRef,
     incidents: incidentsRouteRef,
     rootCause: rootCauseRouteRef,
     approvals: approvalsRouteRef,

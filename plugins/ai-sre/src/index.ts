@@ -10,5 +10,6 @@ export {
   EntityAiSreIncidentsContent,
   EntityAiSreRootCauseContent,
   EntityAiSreApprovalsContent,
+  AiSrePage,
 } from './plugin';
 export * from './api';

@@ -12,6 +12,7 @@ import {
   approvalsRouteRef,
   incidentsRouteRef,
   rootCauseRouteRef,
+  rootRouteRef,
 } from './routes';
 
 /** @public */
@@ -25,6 +26,7 @@ export const aiSrePlugin = createPlugin({
     }),
   ],
   routes: {
+    root: rootRouteRef,
     incidents: incidentsRouteRef,
     rootCause: rootCauseRouteRef,
     approvals: approvalsRouteRef,
@@ -73,5 +75,20 @@ export const EntityAiSreApprovalsContent = aiSrePlugin.provide(
         m => m.EntityAiSreApprovalsContent,
       ),
     mountPoint: approvalsRouteRef,
+  }),
+);
+
+/**
+ * The AI SRE page: incident search across the catalog, the reliability
+ * dashboard, and one page per incident. Mount it at `/ai-sre`.
+ *
+ * @public
+ */
+export const AiSrePage = aiSrePlugin.provide(
+  createRoutableExtension({
+    name: 'AiSrePage',
+    component: () =>
+      import('./components/page/AiSrePage').then(m => m.AiSrePage),
+    mountPoint: rootRouteRef,
   }),
 );

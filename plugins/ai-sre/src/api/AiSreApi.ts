@@ -1,16 +1,34 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
+  ExecutionSummary,
+  Incident,
+  IncidentDetails,
   IncidentSeverity,
   IncidentStatus,
   ListIncidentsResponse,
+  RootCauseCategory,
   Signal,
 } from '@internal/plugin-ai-sre-common';
 
-/** @public */
+/**
+ * Filters of `GET /incidents`. Every list means "any of"; `from` and `to`
+ * are ISO 8601 times bounding when the incident was opened.
+ *
+ * @public
+ */
 export interface ListIncidentsRequest {
-  entityRef?: string;
+  entityRef?: string | string[];
+  owner?: string[];
+  system?: string[];
+  namespace?: string[];
+  cluster?: string[];
   status?: IncidentStatus[];
   severity?: IncidentSeverity[];
+  category?: RootCauseCategory[];
+  from?: string;
+  to?: string;
+  /** Free text over title and summary. */
+  q?: string;
   limit?: number;
   cursor?: string;
 }
@@ -29,12 +47,73 @@ export interface ListSignalsResponse {
 }
 
 /**
+ * One line of an incident's audit trail (`GET /incidents/:id/audit`).
+ *
+ * @public
+ */
+export interface AuditEntry {
+  id: number;
+  /** ISO 8601. */
+  at: string;
+  actor: string;
+  action:
+    | 'incident.acknowledge'
+    | 'incident.resolve'
+    | 'incident.false-positive'
+    | 'plan.approve'
+    | 'plan.reject'
+    | 'plan.execute'
+    | 'execution.rollback'
+    | 'kill-switch.set';
+  incidentId: string | null;
+  entityRef: string | null;
+  executionId: string | null;
+  outcome: 'succeeded' | 'failed' | 'refused';
+  details: Record<string, unknown>;
+}
+
+/**
+ * A person's decision about an incident's pending fix plan.
+ *
+ * @public
+ */
+export interface PlanDecisionRequest {
+  approve: boolean;
+  comment?: string;
+}
+
+/**
+ * What `POST /incidents/:id/approval` answers.
+ *
+ * @public
+ */
+export interface PlanDecisionResponse {
+  incident: Incident;
+  workflow: IncidentDetails['workflow'];
+  /** Set when policy wants a second person to approve an adjusted plan. */
+  waitingForSecondApprover?: boolean;
+  execution: { status: string; details: string } | null;
+}
+
+/**
  * Client of the AI SRE backend (`/api/ai-sre`).
  *
  * @public
  */
 export interface AiSreApi {
   listIncidents(request: ListIncidentsRequest): Promise<ListIncidentsResponse>;
+  getIncident(id: string): Promise<IncidentDetails>;
+  getAudit(id: string): Promise<{ items: AuditEntry[] }>;
+  /** The postmortem of an incident, as Markdown. */
+  getPostmortem(id: string): Promise<string>;
+  acknowledge(id: string): Promise<Incident>;
+  resolve(id: string, options?: { comment?: string }): Promise<Incident>;
+  markFalsePositive(id: string, options: { reason: string }): Promise<Incident>;
+  decidePlan(
+    id: string,
+    decision: PlanDecisionRequest,
+  ): Promise<PlanDecisionResponse>;
+  rollbackExecution(executionId: string): Promise<ExecutionSummary>;
   listSignals(request: ListSignalsRequest): Promise<ListSignalsResponse>;
 }
 

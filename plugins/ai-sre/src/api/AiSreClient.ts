@@ -1,12 +1,30 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { ListIncidentsResponse } from '@internal/plugin-ai-sre-common';
+import {
+  ExecutionSummary,
+  Incident,
+  IncidentDetails,
+  ListIncidentsResponse,
+} from '@internal/plugin-ai-sre-common';
 import {
   AiSreApi,
+  AuditEntry,
   ListIncidentsRequest,
   ListSignalsRequest,
   ListSignalsResponse,
+  PlanDecisionRequest,
+  PlanDecisionResponse,
 } from './AiSreApi';
+
+function appendAll(
+  params: URLSearchParams,
+  key: string,
+  values: string | string[] | undefined,
+) {
+  for (const value of ([] as string[]).concat(values ?? [])) {
+    if (value) params.append(key, value);
+  }
+}
 
 /** @public */
 export class AiSreClient implements AiSreApi {
@@ -22,30 +40,112 @@ export class AiSreClient implements AiSreApi {
     request: ListIncidentsRequest,
   ): Promise<ListIncidentsResponse> {
     const params = new URLSearchParams();
-    if (request.entityRef) params.append('entityRef', request.entityRef);
-    for (const status of request.status ?? []) params.append('status', status);
-    for (const severity of request.severity ?? []) {
-      params.append('severity', severity);
-    }
+    appendAll(params, 'entityRef', request.entityRef);
+    appendAll(params, 'owner', request.owner);
+    appendAll(params, 'system', request.system);
+    appendAll(params, 'namespace', request.namespace);
+    appendAll(params, 'cluster', request.cluster);
+    appendAll(params, 'status', request.status);
+    appendAll(params, 'severity', request.severity);
+    appendAll(params, 'category', request.category);
+    appendAll(params, 'from', request.from);
+    appendAll(params, 'to', request.to);
+    appendAll(params, 'q', request.q?.trim());
     if (request.limit) params.append('limit', String(request.limit));
-    if (request.cursor) params.append('cursor', request.cursor);
-    return this.get(`/incidents?${params}`);
+    appendAll(params, 'cursor', request.cursor);
+    return this.request(`/incidents?${params}`);
+  }
+
+  async getIncident(id: string): Promise<IncidentDetails> {
+    return this.request(`/incidents/${encodeURIComponent(id)}`);
+  }
+
+  async getAudit(id: string): Promise<{ items: AuditEntry[] }> {
+    return this.request(`/incidents/${encodeURIComponent(id)}/audit`);
+  }
+
+  async getPostmortem(id: string): Promise<string> {
+    const response = await this.fetch(
+      `/incidents/${encodeURIComponent(id)}/postmortem`,
+    );
+    return response.text();
+  }
+
+  async acknowledge(id: string): Promise<Incident> {
+    return this.request(`/incidents/${encodeURIComponent(id)}/acknowledge`, {
+      method: 'POST',
+      body: {},
+    });
+  }
+
+  async resolve(id: string, options: { comment?: string } = {}) {
+    return this.request<Incident>(
+      `/incidents/${encodeURIComponent(id)}/resolve`,
+      {
+        method: 'POST',
+        body: options.comment ? { comment: options.comment } : {},
+      },
+    );
+  }
+
+  async markFalsePositive(id: string, options: { reason: string }) {
+    return this.request<Incident>(
+      `/incidents/${encodeURIComponent(id)}/false-positive`,
+      { method: 'POST', body: { reason: options.reason } },
+    );
+  }
+
+  async decidePlan(
+    id: string,
+    decision: PlanDecisionRequest,
+  ): Promise<PlanDecisionResponse> {
+    const comment = decision.comment?.trim();
+    return this.request(`/incidents/${encodeURIComponent(id)}/approval`, {
+      method: 'POST',
+      body: { approve: decision.approve, ...(comment ? { comment } : {}) },
+    });
+  }
+
+  async rollbackExecution(executionId: string): Promise<ExecutionSummary> {
+    return this.request(
+      `/executions/${encodeURIComponent(executionId)}/rollback`,
+      { method: 'POST', body: {} },
+    );
   }
 
   async listSignals(request: ListSignalsRequest): Promise<ListSignalsResponse> {
     const params = new URLSearchParams();
-    if (request.entityRef) params.append('entityRef', request.entityRef);
-    for (const status of request.status ?? []) params.append('status', status);
+    appendAll(params, 'entityRef', request.entityRef);
+    appendAll(params, 'status', request.status);
     if (request.limit) params.append('limit', String(request.limit));
-    return this.get(`/signals?${params}`);
+    return this.request(`/signals?${params}`);
   }
 
-  private async get<T>(path: string): Promise<T> {
+  private async fetch(
+    path: string,
+    options: { method?: string; body?: unknown } = {},
+  ): Promise<Response> {
     const baseUrl = await this.discoveryApi.getBaseUrl('ai-sre');
-    const response = await this.fetchApi.fetch(`${baseUrl}${path}`);
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      method: options.method ?? 'GET',
+      ...(options.body !== undefined
+        ? {
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(options.body),
+          }
+        : {}),
+    });
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
+    return response;
+  }
+
+  private async request<T>(
+    path: string,
+    options: { method?: string; body?: unknown } = {},
+  ): Promise<T> {
+    const response = await this.fetch(path, options);
     return (await response.json()) as T;
   }
 }

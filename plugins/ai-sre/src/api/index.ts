@@ -1,8 +1,11 @@
 export { aiSreApiRef } from './AiSreApi';
 export type {
   AiSreApi,
+  AuditEntry,
   ListIncidentsRequest,
   ListSignalsRequest,
   ListSignalsResponse,
+  PlanDecisionRequest,
+  PlanDecisionResponse,
 } from './AiSreApi';
 export { AiSreClient } from './AiSreClient';

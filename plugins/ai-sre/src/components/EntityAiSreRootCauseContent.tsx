@@ -1,21 +1,32 @@
-import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
-import Typography from '@material-ui/core/Typography';
+import { EmptyState, Progress } from '@backstage/core-components';
+import { useEntityIncidents } from '../hooks/useEntityIncidents';
+import { useIncidentDetails } from '../hooks/useIncidentDetails';
 import {
   isMappedToKubernetes,
   LoadError,
   MissingAnnotationState,
 } from './EntityStates';
-import { relativeTime } from './format';
-import { SeverityChip, StatusChip } from './SeverityChip';
-import { useEntityIncidents } from './useEntityIncidents';
+import { RootCauseView } from './rootcause/RootCauseView';
+import { IncidentPicker } from './shared/IncidentPicker';
+import { useSelectedIncident } from './shared/useSelectedIncident';
+
+function RootCauseOf(props: { id: string }) {
+  const { value, loading, error, retry } = useIncidentDetails(props.id);
+  if (loading && !value) return <Progress />;
+  if (error) return <LoadError error={error} retry={retry} />;
+  if (!value) return null;
+  return <RootCauseView data={value} onChanged={retry} />;
+}
 
 /**
- * The Root cause tab: the analysis of the entity's latest incident.
+ * The Root cause tab: ranked hypotheses of the entity's latest (or the
+ * selected) incident with their evidence, and the agent trace.
  *
  * @public
  */
 export function EntityAiSreRootCauseContent() {
   const { entity, value, loading, error, retry } = useEntityIncidents();
+  const { selected, select } = useSelectedIncident();
 
   if (!isMappedToKubernetes(entity)) {
     return <MissingAnnotationState />;
@@ -26,8 +37,9 @@ export function EntityAiSreRootCauseContent() {
   if (error) {
     return <LoadError error={error} retry={retry} />;
   }
-  const latest = value?.items[0];
-  if (!latest) {
+  const incidents = value?.items ?? [];
+  const current = selected ?? incidents[0]?.id;
+  if (!current) {
     return (
       <EmptyState
         missing="data"
@@ -37,21 +49,15 @@ export function EntityAiSreRootCauseContent() {
     );
   }
   return (
-    <InfoCard
-      title={latest.title}
-      subheader={`Opened ${relativeTime(latest.openedAt)}`}
-    >
-      <SeverityChip severity={latest.severity} />{' '}
-      <StatusChip status={latest.status} />
-      <Typography variant="h6" component="h3">
-        Root cause
-      </Typography>
-      <Typography>
-        {latest.category
-          ? `Category: ${latest.category}`
-          : 'The root cause analysis of this incident has not finished yet.'}
-      </Typography>
-      {latest.summary && <Typography>{latest.summary}</Typography>}
-    </InfoCard>
+    <>
+      {incidents.length > 0 && (
+        <IncidentPicker
+          incidents={incidents}
+          selected={current}
+          onSelect={select}
+        />
+      )}
+      <RootCauseOf key={current} id={current} />
+    </>
   );
 }

@@ -48,7 +48,12 @@ export function EntitySignals() {
     <Table<Signal>
       title="Detected signals"
       subtitle="What telemetry observed on this entity's workloads"
-      options={{ paging: signals.length > 10, pageSize: 10, search: false }}
+      options={{
+        paging: signals.length > 10,
+        pageSize: 10,
+        search: false,
+        sorting: false,
+      }}
       columns={columns}
       data={signals}
     />

@@ -4,21 +4,32 @@ import {
 } from '@internal/plugin-ai-sre-common';
 import Chip from '@material-ui/core/Chip';
 
-const severityColor: Record<
+/** Colours with at least 4.5:1 contrast against white text (WCAG AA). */
+const severityStyle: Record<
   IncidentSeverity,
-  'secondary' | 'primary' | 'default'
+  { background: string; color: string } | undefined
 > = {
-  critical: 'secondary',
-  high: 'secondary',
-  medium: 'primary',
-  low: 'default',
+  critical: { background: '#8e0000', color: '#ffffff' },
+  high: { background: '#b71c1c', color: '#ffffff' },
+  medium: { background: '#1f5493', color: '#ffffff' },
+  low: undefined,
 };
+
+/** A plan step's risk, in the same accessible colours. */
+export function RiskChip(props: { risk: 'low' | 'medium' | 'high' }) {
+  const style = {
+    high: severityStyle.high,
+    medium: severityStyle.medium,
+    low: undefined,
+  }[props.risk];
+  return <Chip size="small" style={style} label={`${props.risk} risk`} />;
+}
 
 export function SeverityChip(props: { severity: IncidentSeverity }) {
   return (
     <Chip
       size="small"
-      color={severityColor[props.severity]}
+      style={severityStyle[props.severity]}
       label={props.severity}
     />
   );
