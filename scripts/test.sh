@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of the repository once (no watch mode).
+# Runs every test of the repository once (no watch mode), then the
+# end-to-end test (Debian's chromium driven by playwright-core; skipped with a
+# SKIPPED line when chromium is missing, unless required).
 #
 # PostgreSQL variants of the database tests run when
 # BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is set; the PromQL
@@ -14,4 +16,9 @@ ensure_dependencies
 cd "$AI_SRE_ROOT"
 export CI=true
 export BACKSTAGE_TEST_DISABLE_DOCKER=1
-exec yarn test "$@"
+# Unit and integration tests (every workspace), then, unless arguments
+# narrow the run, the end-to-end test in headless Chromium.
+yarn test "$@"
+if [ "$#" -eq 0 ]; then
+  yarn test:e2e
+fi
