@@ -132,6 +132,83 @@ export class KubeRequestError extends Error {
 }
 
 /**
+ * One JSON request to the API server with the KubeConfig's credentials
+ * (tokens, client certificates, exec plugins, in-cluster); the body goes
+ * out exactly as given. Errors carry the status and the Status body.
+ */
+export async function kubeJsonRequest<T = any>(
+  kubeConfig: KubeConfig,
+  method: string,
+  path: string,
+  options: {
+    query?: Record<string, string | undefined>;
+    body?: unknown;
+    /** Content type of the body; patches name their strategy. */
+    contentType?: string;
+    signal?: AbortSignal;
+    timeoutMs?: number;
+  } = {},
+): Promise<T> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('The kubeconfig has no current cluster');
+  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+  for (const [key, value] of Object.entries(options.query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, value);
+  }
+  const payload =
+    options.body === undefined ? undefined : JSON.stringify(options.body);
+  const requestOptions: https.RequestOptions = {
+    method,
+    headers: {
+      accept: 'application/json',
+      ...(payload !== undefined
+        ? {
+            'content-type': options.contentType ?? 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          }
+        : {}),
+    },
+    signal: options.signal,
+  };
+  await kubeConfig.applyToHTTPSOptions(requestOptions);
+  const transport = url.protocol === 'https:' ? https : http;
+  return new Promise<T>((resolve, reject) => {
+    const req = transport.request(url, requestOptions, res => {
+      const chunks: Buffer[] = [];
+      res.on('data', chunk => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: any;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          parsed = text;
+        }
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) resolve(parsed as T);
+        else
+          reject(
+            new KubeRequestError(
+              status,
+              parsed,
+              `${method} ${path} answered ${status}: ${
+                parsed?.message ?? text
+              }`,
+            ),
+          );
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(options.timeoutMs ?? 30_000, () =>
+      req.destroy(new Error(`${method} ${path} timed out`)),
+    );
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/**
  * Cluster operations as plain JSON requests authenticated by
  * `@kubernetes/client-node`'s KubeConfig (tokens, client certificates,
  * exec plugins, in-cluster): patch bodies reach the API server exactly as
@@ -168,67 +245,18 @@ export class KubernetesClusterOps implements ClusterOps {
     ].join('/');
   }
 
-  private async request<T>(
+  private request<T>(
     method: string,
     path: string,
     query: Record<string, string | undefined> = {},
     body?: unknown,
     contentType = 'application/json',
   ): Promise<T> {
-    const cluster = this.options.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('The kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined) url.searchParams.set(key, value);
-    }
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const requestOptions: https.RequestOptions = {
-      method,
-      headers: {
-        accept: 'application/json',
-        ...(payload !== undefined
-          ? {
-              'content-type': contentType,
-              'content-length': Buffer.byteLength(payload),
-            }
-          : {}),
-      },
-    };
-    await this.options.kubeConfig.applyToHTTPSOptions(requestOptions);
-    const transport = url.protocol === 'https:' ? https : http;
-    return new Promise<T>((resolve, reject) => {
-      const req = transport.request(url, requestOptions, res => {
-        const chunks: Buffer[] = [];
-        res.on('data', chunk => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: any;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = text;
-          }
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve(parsed as T);
-          else
-            reject(
-              new KubeRequestError(
-                status,
-                parsed,
-                `${method} ${path} answered ${status}: ${
-                  parsed?.message ?? text
-                }`,
-              ),
-            );
-        });
-        res.on('error', reject);
-      });
-      req.setTimeout(this.options.timeoutMs ?? 30_000, () =>
-        req.destroy(new Error(`${method} ${path} timed out`)),
-      );
-      req.on('error', reject);
-      if (payload !== undefined) req.write(payload);
-      req.end();
+    return kubeJsonRequest<T>(this.options.kubeConfig, method, path, {
+      query,
+      body,
+      contentType,
+      timeoutMs: this.options.timeoutMs,
     });
   }
 

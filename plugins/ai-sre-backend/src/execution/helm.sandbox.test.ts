@@ -18,7 +18,7 @@ import {
   HelmSecretsHistory,
 } from './helm';
 import { KubernetesExecutor } from './KubernetesExecutor';
-import { kubeJsonRequest } from './runbooks';
+import { kubeJsonRequest } from './ClusterOps';
 
 const { databases } = createTestDatabases();
 jest.setTimeout(120_000);

@@ -20,7 +20,7 @@ import type {
 } from '@internal/plugin-ai-sre-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { gunzipSync } from 'node:zlib';
-import { kubeJsonRequest } from './runbooks';
+import { kubeJsonRequest } from './ClusterOps';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 

@@ -15,9 +15,11 @@ import type {
 } from '@internal/plugin-ai-sre-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import { describeKubeError, KubeRequestError } from './ClusterOps';
+import {
+  describeKubeError,
+  kubeJsonRequest,
+  KubeRequestError,
+} from './ClusterOps';
 
 /** A runbook template as registered in `aiSre.runbooks`. */
 export interface RunbookTemplate {
@@ -132,81 +134,6 @@ export function readRunbooks(config: Config | undefined): RunbookTemplate[] {
     });
   }
   return runbooks;
-}
-
-/**
- * A JSON request to the API server with the cluster's KubeConfig
- * credentials (tokens, client certificates, exec plugins, in-cluster), as
- * `KubernetesClusterOps` makes them.
- */
-export async function kubeJsonRequest<T = any>(
-  kubeConfig: KubeConfig,
-  method: string,
-  path: string,
-  options: {
-    query?: Record<string, string | undefined>;
-    body?: unknown;
-    signal?: AbortSignal;
-    timeoutMs?: number;
-  } = {},
-): Promise<T> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error('The kubeconfig has no current cluster');
-  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
-  for (const [key, value] of Object.entries(options.query ?? {})) {
-    if (value !== undefined) url.searchParams.set(key, value);
-  }
-  const payload =
-    options.body === undefined ? undefined : JSON.stringify(options.body);
-  const requestOptions: https.RequestOptions = {
-    method,
-    headers: {
-      accept: 'application/json',
-      ...(payload !== undefined
-        ? {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-          }
-        : {}),
-    },
-    signal: options.signal,
-  };
-  await kubeConfig.applyToHTTPSOptions(requestOptions);
-  const transport = url.protocol === 'https:' ? https : http;
-  return new Promise<T>((resolve, reject) => {
-    const req = transport.request(url, requestOptions, res => {
-      const chunks: Buffer[] = [];
-      res.on('data', chunk => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: any;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          parsed = text;
-        }
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve(parsed as T);
-        else
-          reject(
-            new KubeRequestError(
-              status,
-              parsed,
-              `${method} ${path} answered ${status}: ${
-                parsed?.message ?? text
-              }`,
-            ),
-          );
-      });
-      res.on('error', reject);
-    });
-    req.setTimeout(options.timeoutMs ?? 30_000, () =>
-      req.destroy(new Error(`${method} ${path} timed out`)),
-    );
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
 }
 
 /** A label value from any text (at most 63 characters, alphanumeric ends). */
