@@ -1,6 +1,7 @@
 import type { Benchmark } from './harness';
 import { storeSearchP95 } from './store.search_p95';
 import { evalWall } from './eval.wall';
+import { frontendBundleAdded } from './frontend.bundle_added';
 import { reasoningIncidentsPerS } from './reasoning.incidents_per_s';
 import { reasoningStorm } from './reasoning.storm';
 import { reasoningWorkflowP95 } from './reasoning.workflow_p95';
@@ -20,4 +21,5 @@ export const benchmarks: Benchmark[] = [
   reasoningStorm,
   evalWall,
   storeSearchP95,
+  frontendBundleAdded,
 ];
