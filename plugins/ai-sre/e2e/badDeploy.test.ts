@@ -6,7 +6,7 @@
  * sandbox's Deployment is back on 2.4.0 afterwards. Each page passes an
  * axe-core accessibility check.
  */
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, chromium, Locator, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -18,6 +18,8 @@ import {
 
 const ENTITY_PAGE = '/catalog/default/component/catalog-api';
 const SHOTS = join(__dirname, '../../../.data/e2e');
+/** The README's screenshots, 1280x800. */
+const DOCS_IMAGES = join(__dirname, '../../../docs/images');
 
 const run = chromiumAvailable() ? describe : describe.skip;
 
@@ -71,6 +73,34 @@ async function expectAccessible(page: Page, scope: string, name: string) {
           .join('; ')}`,
     ),
   ).toEqual([]);
+}
+
+/**
+ * Saves the visible page, 1280x800, as docs/images/<name>.png, scrolled to
+ * `at` when given, without the notification toasts over it.
+ */
+async function docsScreenshot(
+  page: Page,
+  name: string,
+  at?: Locator,
+): Promise<void> {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const hide = await page.addStyleTag({
+    content:
+      '.notistack-SnackbarContainer, [class*="SnackbarContainer"], [class*="MuiSnackbar-root"] { visibility: hidden !important; }',
+  });
+  try {
+    if (at) await at.evaluate(e => e.scrollIntoView({ block: 'start' }));
+    // No hover tooltips: the pointer out of the way.
+    await page.mouse.move(0, 799);
+    // Let charts and tables settle in the new size.
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(DOCS_IMAGES, `${name}.png`) });
+  } finally {
+    await hide.evaluate(e => e.remove());
+    if (size) await page.setViewportSize(size);
+  }
 }
 
 /** Waits until the catalog has read the bookstore (a fresh database starts empty). */
@@ -222,6 +252,7 @@ run('AI SRE in the browser', () => {
     expect(download.suggestedFilename()).toBe(`postmortem-${id}.md`);
 
     await expectAccessible(page, 'main', 'incidents');
+    await docsScreenshot(page, 'incidents');
   });
 
   it('shows the root cause with cited evidence and the agent trace', async () => {
@@ -253,6 +284,11 @@ run('AI SRE in the browser', () => {
     ).resolves.toMatch(/^evidence-/);
 
     await expectAccessible(page, 'main', 'root-cause');
+    await docsScreenshot(
+      page,
+      'root-cause',
+      page.getByRole('heading', { name: 'Root cause', exact: true }),
+    );
   });
 
   it('lets an owner approve the rollback with the keyboard, and the cluster rolls back', async () => {
@@ -281,6 +317,11 @@ run('AI SRE in the browser', () => {
       { timeout: 30_000 },
     );
     await expectAccessible(page, 'main', 'approvals');
+    await docsScreenshot(
+      page,
+      'approvals',
+      page.getByRole('heading', { name: /^Fix plan:/ }),
+    );
 
     await page.getByRole('textbox', { name: /Comment/ }).focus();
     await page.keyboard.type('Rolling back the bad 2.5.0 build (e2e)');
@@ -312,6 +353,39 @@ run('AI SRE in the browser', () => {
     await expectAccessible(page, 'main', 'approvals-after');
   });
 
+  it('shows the incident resolved on the Incidents tab once the cluster is healthy again', async () => {
+    await page.goto(`${services.appUrl}${ENTITY_PAGE}/ai-sre/incidents`);
+    const recent = page
+      .getByRole('row')
+      .filter({
+        has: page.getByRole('link', {
+          name: /crash-loop .* on Deployment\/bookstore\/catalog-api/,
+        }),
+      })
+      .filter({ hasText: 'resolved' });
+    // The backend resolves it 10 s after its last active signal (see
+    // services.ts); the open tab hears of it over signals, and a reload
+    // covers a missed one.
+    const tab = page;
+    const waitOrReload = () =>
+      recent
+        .first()
+        .waitFor({ timeout: 15_000 })
+        .catch(() => tab.reload());
+    const deadline = Date.now() + 240_000;
+    while (!(await recent.count()) && Date.now() < deadline) {
+      await waitOrReload();
+    }
+    if (!(await recent.count())) {
+      throw new Error(
+        `The incident was never shown resolved:\n${services.logs()}`,
+      );
+    }
+    expect(await recent.first().innerText()).toContain('resolved');
+    await page.getByText('Recent incidents').waitFor();
+    await expectAccessible(page, 'main', 'incidents-resolved');
+  });
+
   it('finds the incident on the AI SRE search page, filters kept in the URL', async () => {
     await page.goto(
       `${services.appUrl}/ai-sre?entity=${encodeURIComponent(
@@ -324,6 +398,7 @@ run('AI SRE in the browser', () => {
       })
       .waitFor({ timeout: 30_000 });
     await expectAccessible(page, 'main', 'search');
+    await docsScreenshot(page, 'search');
 
     // Typing a search narrows the list and lands in the URL.
     await page
@@ -345,6 +420,17 @@ run('AI SRE in the browser', () => {
       .first()
       .innerText();
     expect(perEntity).toMatch(/catalog-api\s+1\s/);
+    await page.getByText('Cluster connections').waitFor();
+    await page
+      .getByText(/Global kill-switch/)
+      .first()
+      .waitFor();
     await expectAccessible(page, 'main', 'reliability');
+    await docsScreenshot(page, 'reliability');
+    await docsScreenshot(
+      page,
+      'reliability-safety',
+      page.getByRole('heading', { name: 'Executions by outcome' }),
+    );
   });
 });

@@ -217,6 +217,9 @@ aiSre:
         scrapeIntervalSeconds: 5
   reasoning:
     intervalSeconds: 5
+    # Resolve an incident 10 s after its last active signal (default 120 s),
+    # so the test sees the rolled-back incident resolved.
+    resolveAfterSeconds: 10
 `,
   );
   const configArgs = [

@@ -5,7 +5,7 @@ import {
 } from '@internal/plugin-ai-sre-common';
 import { http, HttpResponse } from 'msw';
 import { SetupServer } from 'msw/node';
-import { AuditEntry } from '../api';
+import { AuditEntry, ClusterHealth, KillSwitches, MetricsRow } from '../api';
 import { baseUrl } from './render';
 
 /** A request the mocked backend got, with its parsed JSON body. */
@@ -24,6 +24,11 @@ export interface BackendState {
   audit: AuditEntry[];
   /** Status and body the POST routes answer; default 200 with the incident. */
   post?: { status: number; body: unknown };
+  /** `GET /metrics` rows per groupBy; none by default. */
+  metrics?: Partial<Record<'entity' | 'owner' | 'detector', MetricsRow[]>>;
+  /** `GET /kill-switch`; `PUT` applies the change to it. */
+  killSwitches?: KillSwitches;
+  clusters?: ClusterHealth[] | 'forbidden';
 }
 
 function backstageError(status: number, name: string, message: string) {
@@ -117,6 +122,61 @@ export function mockBackend(server: SetupServer, state: BackendState) {
         return postAnswer(found?.incident);
       },
     ),
+    http.get(`${baseUrl}/metrics`, async ({ request }) => {
+      await record(request);
+      const url = new URL(request.url);
+      const groupBy = (url.searchParams.get('groupBy') ?? 'entity') as
+        | 'entity'
+        | 'owner'
+        | 'detector';
+      return HttpResponse.json({
+        from: url.searchParams.get('from') ?? new Date(0).toISOString(),
+        to: new Date().toISOString(),
+        groupBy,
+        items: state.metrics?.[groupBy] ?? [],
+      });
+    }),
+    http.get(`${baseUrl}/kill-switch`, async ({ request }) => {
+      await record(request);
+      return HttpResponse.json(
+        state.killSwitches ?? { global: { enabled: false }, entities: [] },
+      );
+    }),
+    http.put(`${baseUrl}/kill-switch`, async ({ request }) => {
+      const { body } = await record(request);
+      const current = state.killSwitches ?? {
+        global: { enabled: false },
+        entities: [],
+      };
+      const stamp = {
+        reason: body.reason,
+        updatedBy: 'user:default/test',
+        updatedAt: new Date().toISOString(),
+      };
+      state.killSwitches = body.entityRef
+        ? {
+            ...current,
+            entities: [
+              ...current.entities.filter(e => e.entityRef !== body.entityRef),
+              ...(body.enabled
+                ? [{ entityRef: body.entityRef, ...stamp }]
+                : []),
+            ],
+          }
+        : { ...current, global: { enabled: body.enabled, ...stamp } };
+      return HttpResponse.json(state.killSwitches);
+    }),
+    http.get(`${baseUrl}/clusters`, async ({ request }) => {
+      await record(request);
+      if (state.clusters === 'forbidden') {
+        return backstageError(
+          403,
+          'NotAllowedError',
+          'Cluster health needs unconditional read access',
+        );
+      }
+      return HttpResponse.json({ items: state.clusters ?? [] });
+    }),
     http.post(`${baseUrl}/executions/:id/rollback`, async ({ request }) => {
       await record(request);
       return postAnswer({});

@@ -1,5 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
-import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
+import {
+  discoveryApiRef,
+  fetchApiRef,
+  identityApiRef,
+} from '@backstage/core-plugin-api';
 import { EvaluatePermissionRequest } from '@backstage/plugin-permission-common';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
@@ -11,6 +15,7 @@ import {
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
 import {
+  mockApis,
   MockFetchApi,
   MockPermissionApi,
   renderInTestApp,
@@ -57,6 +62,8 @@ export interface RenderOptions {
   route?: string;
   signals?: FakeSignalApi;
   catalogEntities?: Entity[];
+  /** The signed-in user's entity ref; no identity API when absent. */
+  user?: string;
 }
 
 /**
@@ -88,6 +95,12 @@ export async function renderWithApis(
     ],
   ];
   if (options.signals) apis.push([signalApiRef, options.signals]);
+  if (options.user) {
+    apis.push([
+      identityApiRef,
+      mockApis.identity({ userEntityRef: options.user }),
+    ]);
+  }
   const entity = options.entity === undefined ? defaultEntity : options.entity;
   // usePermission caches decisions in SWR: a fresh cache per render keeps
   // one test's decisions out of the next.

@@ -80,6 +80,78 @@ export interface AuditEntry {
 export interface PlanDecisionRequest {
   approve: boolean;
   comment?: string;
+  /**
+   * Changed parameters of plan steps (by index): only parameters a step
+   * already has, of the same type. The backend re-checks the policy.
+   */
+  adjustments?: PlanAdjustment[];
+}
+
+/** @public */
+export interface PlanAdjustment {
+  step: number;
+  params: Record<string, string | number | boolean>;
+}
+
+/** @public */
+export type MetricsGroupBy = 'entity' | 'owner' | 'detector';
+
+/** One group of `GET /metrics`. Times are in seconds. @public */
+export interface MetricsRow {
+  key: string;
+  incidents: number;
+  falsePositives: number;
+  falsePositiveRate: number;
+  mttdSeconds: number | null;
+  mttaSeconds: number | null;
+  mttrSeconds: number | null;
+  executions: { succeeded: number; rolledBack: number; failed: number };
+}
+
+/** @public */
+export interface MetricsResponse {
+  from: string;
+  to: string;
+  groupBy: MetricsGroupBy;
+  items: MetricsRow[];
+}
+
+/** What `GET /kill-switch` answers. @public */
+export interface KillSwitches {
+  global: {
+    enabled: boolean;
+    /** Turned on in the app config (cannot be turned off here). */
+    configured?: boolean;
+    reason?: string;
+    updatedBy?: string | null;
+    updatedAt?: string | null;
+  };
+  entities: Array<{
+    entityRef: string;
+    reason?: string;
+    updatedBy?: string;
+    updatedAt?: string | null;
+  }>;
+}
+
+/** One cluster of `GET /clusters`. @public */
+export interface ClusterHealth {
+  name: string;
+  source?: string;
+  watchable?: boolean;
+  reason?: string | null;
+  watchedHere?: boolean;
+  metrics?: string;
+  status?: {
+    synced: boolean;
+    watches: number;
+    apiRequests?: number;
+    lastEventAt: string | null;
+    errors: number;
+    relists?: number;
+    activeSignals?: number;
+    signalsOpened?: number;
+  };
 }
 
 /**
@@ -115,6 +187,18 @@ export interface AiSreApi {
   ): Promise<PlanDecisionResponse>;
   rollbackExecution(executionId: string): Promise<ExecutionSummary>;
   listSignals(request: ListSignalsRequest): Promise<ListSignalsResponse>;
+  getMetrics(request: {
+    groupBy: MetricsGroupBy;
+    from?: string;
+    to?: string;
+  }): Promise<MetricsResponse>;
+  getKillSwitches(): Promise<KillSwitches>;
+  setKillSwitch(request: {
+    enabled: boolean;
+    entityRef?: string;
+    reason?: string;
+  }): Promise<KillSwitches>;
+  listClusters(): Promise<{ items: ClusterHealth[] }>;
 }
 
 /** @public */

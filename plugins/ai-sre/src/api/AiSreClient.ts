@@ -9,7 +9,11 @@ import {
 import {
   AiSreApi,
   AuditEntry,
+  ClusterHealth,
+  KillSwitches,
   ListIncidentsRequest,
+  MetricsGroupBy,
+  MetricsResponse,
   ListSignalsRequest,
   ListSignalsResponse,
   PlanDecisionRequest,
@@ -102,7 +106,13 @@ export class AiSreClient implements AiSreApi {
     const comment = decision.comment?.trim();
     return this.request(`/incidents/${encodeURIComponent(id)}/approval`, {
       method: 'POST',
-      body: { approve: decision.approve, ...(comment ? { comment } : {}) },
+      body: {
+        approve: decision.approve,
+        ...(comment ? { comment } : {}),
+        ...(decision.adjustments?.length
+          ? { adjustments: decision.adjustments }
+          : {}),
+      },
     });
   }
 
@@ -119,6 +129,41 @@ export class AiSreClient implements AiSreApi {
     appendAll(params, 'status', request.status);
     if (request.limit) params.append('limit', String(request.limit));
     return this.request(`/signals?${params}`);
+  }
+
+  async getMetrics(request: {
+    groupBy: MetricsGroupBy;
+    from?: string;
+    to?: string;
+  }): Promise<MetricsResponse> {
+    const params = new URLSearchParams({ groupBy: request.groupBy });
+    appendAll(params, 'from', request.from);
+    appendAll(params, 'to', request.to);
+    return this.request(`/metrics?${params}`);
+  }
+
+  async getKillSwitches(): Promise<KillSwitches> {
+    return this.request('/kill-switch');
+  }
+
+  async setKillSwitch(request: {
+    enabled: boolean;
+    entityRef?: string;
+    reason?: string;
+  }): Promise<KillSwitches> {
+    const reason = request.reason?.trim();
+    return this.request('/kill-switch', {
+      method: 'PUT',
+      body: {
+        enabled: request.enabled,
+        ...(request.entityRef ? { entityRef: request.entityRef } : {}),
+        ...(reason ? { reason } : {}),
+      },
+    });
+  }
+
+  async listClusters(): Promise<{ items: ClusterHealth[] }> {
+    return this.request('/clusters');
   }
 
   private async fetch(

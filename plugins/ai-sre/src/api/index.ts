@@ -2,6 +2,12 @@ export { aiSreApiRef } from './AiSreApi';
 export type {
   AiSreApi,
   AuditEntry,
+  ClusterHealth,
+  KillSwitches,
+  MetricsGroupBy,
+  MetricsResponse,
+  MetricsRow,
+  PlanAdjustment,
   ListIncidentsRequest,
   ListSignalsRequest,
   ListSignalsResponse,

@@ -69,9 +69,9 @@ describe('Approvals tab', () => {
     ).toBeInTheDocument();
     expect(within(steps).getByText(/No dry-run diff:/)).toBeInTheDocument();
     expect(
-      screen.getByText(
-        /Adjusting a step's parameters before approving is not supported/,
-      ),
+      within(steps).getByRole('button', {
+        name: 'Adjust the parameters of step 1',
+      }),
     ).toBeInTheDocument();
   });
 

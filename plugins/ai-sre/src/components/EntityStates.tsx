@@ -22,12 +22,16 @@ export function isMappedToKubernetes(entity: Entity): boolean {
 }
 
 /** An error from the backend, with a way to try again. */
-export function LoadError(props: { error: Error; retry: () => void }) {
+export function LoadError(props: {
+  error: Error;
+  retry: () => void;
+  title?: string;
+}) {
   return (
     <>
       <ResponseErrorPanel
         error={props.error}
-        title="Could not load incidents"
+        title={props.title ?? 'Could not load incidents'}
       />
       <Button variant="outlined" onClick={props.retry}>
         Try again

@@ -1,5 +1,9 @@
 import { InfoCard } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import {
+  identityApiRef,
+  useApi,
+  useApiHolder,
+} from '@backstage/core-plugin-api';
 import {
   aiSreExecutionPermission,
   aiSrePlanApprovePermission,
@@ -8,14 +12,18 @@ import {
   PlanStep,
 } from '@internal/plugin-ai-sre-common';
 import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Checkbox from '@material-ui/core/Checkbox';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Chip from '@material-ui/core/Chip';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { makeStyles } from '@material-ui/core/styles';
 import { useId, useState } from 'react';
+import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
-import { aiSreApiRef, PlanDecisionResponse } from '../../api';
+import { aiSreApiRef, PlanAdjustment, PlanDecisionResponse } from '../../api';
 import { IncidentData } from '../../hooks/useIncidentDetails';
 import { ActionButton } from '../shared/ActionButton';
 import { ActionError } from '../shared/ActionError';
@@ -70,13 +78,93 @@ function decisionMessage(decided: PlanDecisionResponse): string {
   return 'Decision recorded.';
 }
 
+type ParamValue = string | number | boolean;
+/** Edited parameters of the steps, by step index; numbers as typed. */
+type Edits = Record<number, Record<string, string | boolean>>;
+
+/**
+ * The adjustments to send: per step, only the parameters whose value
+ * changed, with their original type; or the first problem found.
+ */
+export function adjustmentsOf(
+  plan: PlanStep[],
+  edits: Edits,
+): { adjustments: PlanAdjustment[]; problem?: string } {
+  const adjustments: PlanAdjustment[] = [];
+  for (const [key, edited] of Object.entries(edits)) {
+    const index = Number(key);
+    const step = plan[index];
+    if (!step) continue;
+    const params: Record<string, ParamValue> = {};
+    for (const [name, raw] of Object.entries(edited)) {
+      const original = step.params[name];
+      let value: ParamValue = raw;
+      if (typeof original === 'number') {
+        value = Number(raw);
+        if (String(raw).trim() === '' || !Number.isFinite(value)) {
+          return {
+            adjustments,
+            problem: `Step ${index + 1}: ${name} must be a number.`,
+          };
+        }
+      }
+      if (value !== original) params[name] = value;
+    }
+    if (Object.keys(params).length) adjustments.push({ step: index, params });
+  }
+  return { adjustments };
+}
+
+function ParamInput(props: {
+  name: string;
+  original: ParamValue;
+  value: string | boolean;
+  stepLabel: string;
+  onChange: (value: string | boolean) => void;
+}) {
+  const { name, original, value, stepLabel, onChange } = props;
+  if (typeof original === 'boolean') {
+    return (
+      <FormControlLabel
+        control={
+          <Checkbox
+            checked={Boolean(value)}
+            onChange={event => onChange(event.target.checked)}
+            inputProps={{ 'aria-label': `${name} of ${stepLabel}` }}
+          />
+        }
+        label={name}
+      />
+    );
+  }
+  return (
+    <TextField
+      margin="dense"
+      variant="outlined"
+      size="small"
+      label={name}
+      type={typeof original === 'number' ? 'number' : 'text'}
+      value={value}
+      onChange={event => onChange(event.target.value)}
+      inputProps={{ 'aria-label': `${name} of ${stepLabel}` }}
+      style={{ marginRight: 16 }}
+    />
+  );
+}
+
 function PlanStepItem(props: {
   step: PlanStep;
   index: number;
   data: IncidentData;
+  /** Set when the person may adjust this step's parameters now. */
+  adjust?: {
+    values: Record<string, string | boolean> | undefined;
+    onChange: (values: Record<string, string | boolean> | undefined) => void;
+  };
 }) {
   const classes = useStyles();
-  const { step, index, data } = props;
+  const { step, index, data, adjust } = props;
+  const stepLabel = `step ${index + 1}`;
   const policy = data.details.analysis.decision?.steps.find(
     s => (s as { index?: number }).index === index,
   ) as
@@ -111,8 +199,56 @@ function PlanStepItem(props: {
                 .map(([key, value]) => `${key}: ${showValue(value)}`)
                 .join(', ')
             : 'none'}
+          {adjust && params.length > 0 && !adjust.values && (
+            <Button
+              size="small"
+              style={{ marginLeft: 8 }}
+              aria-label={`Adjust the parameters of ${stepLabel}`}
+              onClick={() =>
+                adjust.onChange(
+                  Object.fromEntries(
+                    params.map(([key, value]) => [
+                      key,
+                      typeof value === 'boolean' ? value : String(value),
+                    ]),
+                  ),
+                )
+              }
+            >
+              Adjust
+            </Button>
+          )}
         </dd>
       </dl>
+      {adjust?.values && (
+        <Box
+          component="fieldset"
+          border={0}
+          p={0}
+          m={0}
+          mb={2}
+          aria-label={`Adjusted parameters of ${stepLabel}`}
+        >
+          <Typography variant="subtitle2" component="legend">
+            Adjusted parameters (same type; the policy re-checks them)
+          </Typography>
+          {params.map(([key, original]) => (
+            <ParamInput
+              key={key}
+              name={key}
+              original={original}
+              stepLabel={stepLabel}
+              value={adjust.values![key] ?? String(original)}
+              onChange={value =>
+                adjust.onChange({ ...adjust.values!, [key]: value })
+              }
+            />
+          ))}
+          <Button size="small" onClick={() => adjust.onChange(undefined)}>
+            Undo adjustments
+          </Button>
+        </Box>
+      )}
       <Typography variant="subtitle2" component="h5">
         Dry-run diff
       </Typography>
@@ -172,20 +308,34 @@ export function ApprovalCard(props: {
     action: 'run actions on this entity',
   });
   const canApprove = allOf(canDecide, canExecute);
+  const [edits, setEdits] = useState<Edits>({});
+  const { adjustments, problem } = adjustmentsOf(analysis.plan, edits);
+  const identityApi = useApiHolder().get(identityApiRef);
+  const me = useAsync(
+    async () =>
+      (await identityApi?.getBackstageIdentity())?.userEntityRef ?? null,
+    [identityApi],
+  ).value;
+  const pendingAdjustment = analysis.pendingAdjustment;
+  const adjustedByMe = Boolean(
+    pendingAdjustment && me && pendingAdjustment.by === me,
+  );
   const [decision, decide] = useAsyncFn(
     async (approve: boolean): Promise<PlanDecisionResponse> => {
       try {
         const response = await api.decidePlan(incident.id, {
           approve,
           comment,
+          ...(approve && adjustments.length ? { adjustments } : {}),
         });
+        setEdits({});
         onDecided?.(approve, response);
         return response;
       } finally {
         onChanged();
       }
     },
-    [api, incident.id, comment, onChanged, onDecided],
+    [api, incident.id, comment, adjustments, onChanged, onDecided],
   );
   const pending = workflow === 'awaiting-approval';
   const top = analysis.hypotheses[0];
@@ -220,9 +370,47 @@ export function ApprovalCard(props: {
       )}
       <ol style={{ listStyle: 'none', padding: 0 }} aria-label="Plan steps">
         {analysis.plan.map((step, index) => (
-          <PlanStepItem key={index} step={step} index={index} data={data} />
+          <PlanStepItem
+            key={index}
+            step={step}
+            index={index}
+            data={data}
+            adjust={
+              pending && canDecide.allowed && !adjustedByMe
+                ? {
+                    values: edits[index],
+                    onChange: values =>
+                      setEdits(previous => {
+                        const next = { ...previous };
+                        if (values) next[index] = values;
+                        else delete next[index];
+                        return next;
+                      }),
+                  }
+                : undefined
+            }
+          />
         ))}
       </ol>
+      {pending && pendingAdjustment && (
+        <Alert severity="info" role="status" style={{ marginBottom: 8 }}>
+          Waiting for a second approver (adjusted by {pendingAdjustment.by}
+          {pendingAdjustment.comment ? `: “${pendingAdjustment.comment}”` : ''}
+          ). Adjusted parameters:{' '}
+          {pendingAdjustment.plan
+            .map(
+              (step, index) =>
+                `step ${index + 1} ${Object.entries(step.params)
+                  .map(([key, value]) => `${key}: ${showValue(value)}`)
+                  .join(', ')}`,
+            )
+            .join('; ')}
+          .
+          {adjustedByMe
+            ? ' You adjusted it, so another person must approve it.'
+            : ''}
+        </Alert>
+      )}
       {decided && (
         <Alert
           severity={
@@ -250,19 +438,22 @@ export function ApprovalCard(props: {
               inputProps={{ maxLength: 2000 }}
             />
           ) : null}
-          <Typography variant="caption" color="textSecondary" paragraph>
-            Adjusting a step's parameters before approving is not supported by
-            the API yet: approve the plan as shown, or reject it.
-          </Typography>
           <Box>
             <ActionButton
               variant="contained"
               color="primary"
               permission={canApprove}
+              unavailable={
+                adjustedByMe
+                  ? 'You adjusted this plan: a second person must approve it.'
+                  : problem
+              }
               busy={decision.loading}
               onClick={() => decide(true)}
             >
-              Approve and execute
+              {adjustments.length
+                ? 'Approve adjusted plan'
+                : 'Approve and execute'}
             </ActionButton>
             <ActionButton
               permission={canDecide}

@@ -28,7 +28,7 @@ import {
   YAxis,
 } from 'recharts';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { aiSreApiRef } from '../../api';
+import { aiSreApiRef, MetricsGroupBy, MetricsRow } from '../../api';
 import { LoadError } from '../EntityStates';
 import { CardTitle, useLabelClass } from '../shared/styles';
 import { formatDuration, percent } from '../format';
@@ -38,9 +38,10 @@ import {
   incidentsByCategory,
   reliabilityStats,
   ReliabilityStats,
-  statsByGroup,
   statsOverTime,
 } from './reliability';
+import { ClusterHealthTable } from './ClusterHealthTable';
+import { KillSwitchPanel } from './KillSwitchPanel';
 
 /** Most incidents the dashboard reads (pages of 200). */
 export const MAX_DASHBOARD_INCIDENTS = 1000;
@@ -54,6 +55,10 @@ const showMs = (ms: number | undefined) =>
   ms === undefined ? '—' : formatDuration(ms);
 const showRate = (rate: number | undefined) =>
   rate === undefined ? '—' : percent(rate);
+const showSeconds = (seconds: number | null) =>
+  seconds === null ? '—' : formatDuration(seconds * 1000);
+const UNGROUPED = new Set(['(unknown)', '(unowned)', '(none)']);
+const shortRef = (ref: string) => ref.replace(/^[^:]+:(default\/)?/, '');
 
 function Select<T extends string>(props: {
   label: string;
@@ -127,9 +132,11 @@ async function loadIncidents(
 }
 
 /**
- * MTTD, MTTA, MTTR and the false-positive rate per entity or owner and over
- * time, and incidents by root-cause category. Computed in the browser from
- * the incident list: the backend has no metrics route yet.
+ * MTTD, MTTA, MTTR, the false-positive rate and execution outcomes per
+ * entity, owner and detector (from `GET /metrics`); totals, the trend over
+ * time and incidents by root-cause category (computed in the browser from
+ * the incident list, as the route has no time series); the kill-switches;
+ * per-cluster connection health.
  */
 export function ReliabilityDashboard() {
   const api = useApi(aiSreApiRef);
@@ -156,11 +163,39 @@ export function ReliabilityDashboard() {
       ),
     [api, days],
   );
+  const metrics = useAsyncRetry(async () => {
+    const from = DateTime.now().minus({ days }).toUTC().toISO()!;
+    const groupings: MetricsGroupBy[] = ['entity', 'owner', 'detector'];
+    const answers = await Promise.all(
+      groupings.map(by => api.getMetrics({ groupBy: by, from })),
+    );
+    return {
+      entity: answers[0].items,
+      owner: answers[1].items,
+      detector: answers[2].items,
+    };
+  }, [api, days]);
   const incidents = useMemo(() => value?.items ?? [], [value]);
   const overall = useMemo(() => reliabilityStats(incidents), [incidents]);
-  const groups = useMemo(
-    () => statsByGroup(incidents, groupBy),
-    [incidents, groupBy],
+  const groups = metrics.value?.[groupBy] ?? [];
+  const owners = (metrics.value?.owner ?? []).map(row => ({
+    owner: UNGROUPED.has(row.key) ? row.key : shortRef(row.key),
+    Incidents: row.incidents,
+  }));
+  const detectors = (metrics.value?.detector ?? []).map(row => ({
+    detector: row.key,
+    'False positives (%)': Math.round(row.falsePositiveRate * 100),
+    Succeeded: row.executions.succeeded,
+    'Rolled back': row.executions.rolledBack,
+    Failed: row.executions.failed,
+  }));
+  const executionTotals = (metrics.value?.entity ?? []).reduce(
+    (sum, row) => ({
+      succeeded: sum.succeeded + row.executions.succeeded,
+      rolledBack: sum.rolledBack + row.executions.rolledBack,
+      failed: sum.failed + row.executions.failed,
+    }),
+    { succeeded: 0, rolledBack: 0, failed: 0 },
   );
   const overTime = useMemo(
     () => statsOverTime(incidents, bucket),
@@ -168,26 +203,30 @@ export function ReliabilityDashboard() {
   );
   const categories = useMemo(() => incidentsByCategory(incidents), [incidents]);
 
-  const groupColumns: TableColumn<{ key: string; stats: ReliabilityStats }>[] =
-    [
-      {
-        title: groupBy === 'entity' ? 'Entity' : 'Owner',
-        render: row =>
-          row.key === '(unknown)' ? (
-            row.key
-          ) : (
-            <EntityRefLink entityRef={row.key} />
-          ),
-      },
-      { title: 'Incidents', render: row => row.stats.incidents },
-      { title: 'MTTD', render: row => showMs(row.stats.mttdMs) },
-      { title: 'MTTA', render: row => showMs(row.stats.mttaMs) },
-      { title: 'MTTR', render: row => showMs(row.stats.mttrMs) },
-      {
-        title: 'False positives',
-        render: row => showRate(row.stats.falsePositiveRate),
-      },
-    ];
+  const groupColumns: TableColumn<MetricsRow>[] = [
+    {
+      title: groupBy === 'entity' ? 'Entity' : 'Owner',
+      render: row =>
+        UNGROUPED.has(row.key) ? (
+          row.key
+        ) : (
+          <EntityRefLink entityRef={row.key} />
+        ),
+    },
+    { title: 'Incidents', render: row => row.incidents },
+    { title: 'MTTD', render: row => showSeconds(row.mttdSeconds) },
+    { title: 'MTTA', render: row => showSeconds(row.mttaSeconds) },
+    { title: 'MTTR', render: row => showSeconds(row.mttrSeconds) },
+    {
+      title: 'False positives',
+      render: row => percent(row.falsePositiveRate),
+    },
+    {
+      title: 'Executions (ok / rolled back / failed)',
+      render: row =>
+        `${row.executions.succeeded} / ${row.executions.rolledBack} / ${row.executions.failed}`,
+    },
+  ];
   const timeColumns: TableColumn<{ start: string; stats: ReliabilityStats }>[] =
     [
       { title: bucket === 'day' ? 'Day' : 'Week of', field: 'start' },
@@ -243,13 +282,15 @@ export function ReliabilityDashboard() {
           onChange={v => update('bucket', v)}
         />
         <Alert severity="info" style={{ marginTop: 16 }}>
-          Computed in your browser from the incident list
+          Per entity, owner and detector figures come from the backend's
+          metrics; the totals, the trend over time and the categories are
+          computed in your browser from the incident list
           {value?.truncated
             ? ` (the newest ${MAX_DASHBOARD_INCIDENTS} incidents only)`
             : ''}
-          : the backend has no metrics route yet. MTTD is first symptom to
-          detection, MTTA detection to acknowledgement, MTTR first symptom to
-          resolution (false positives excluded).
+          . MTTD is first symptom to detection, MTTA detection to
+          acknowledgement, MTTR first symptom to resolution (false positives
+          excluded).
         </Alert>
       </Grid>
       {error && (
@@ -290,19 +331,6 @@ export function ReliabilityDashboard() {
               label="False-positive rate"
               value={showRate(overall.falsePositiveRate)}
               detail={`${overall.falsePositives} of ${overall.incidents}`}
-            />
-          </Grid>
-          <Grid item xs={12}>
-            <Table
-              title={`Per ${groupBy}`}
-              options={{
-                paging: groups.length > 20,
-                pageSize: 20,
-                search: false,
-                sorting: false,
-              }}
-              columns={groupColumns}
-              data={groups}
             />
           </Grid>
           <Grid item xs={12} md={8}>
@@ -408,6 +436,155 @@ export function ReliabilityDashboard() {
           </Grid>
         </>
       )}
+      {metrics.error && (
+        <Grid item xs={12}>
+          <LoadError
+            title="Could not load the metrics"
+            error={metrics.error}
+            retry={metrics.retry}
+          />
+        </Grid>
+      )}
+      {metrics.value && (
+        <>
+          <Grid item xs={12}>
+            <Table
+              title={`Per ${groupBy}`}
+              options={{
+                paging: groups.length > 20,
+                pageSize: 20,
+                search: false,
+                sorting: false,
+              }}
+              columns={groupColumns}
+              data={groups}
+            />
+          </Grid>
+          <Grid item xs={12} md={6}>
+            <InfoCard title={<CardTitle>Incidents by owner</CardTitle>}>
+              {owners.length ? (
+                <Figure
+                  title="Incidents by owner"
+                  summary={owners
+                    .map(o => `${o.owner}: ${o.Incidents}`)
+                    .join(', ')}
+                >
+                  <BarChart
+                    width={480}
+                    height={Math.max(120, owners.length * 32)}
+                    data={owners}
+                    layout="vertical"
+                    accessibilityLayer={false}
+                  >
+                    <XAxis type="number" allowDecimals={false} />
+                    <YAxis type="category" dataKey="owner" width={140} />
+                    <Tooltip />
+                    <Bar
+                      dataKey="Incidents"
+                      fill="#1f5493"
+                      isAnimationActive={false}
+                    />
+                  </BarChart>
+                </Figure>
+              ) : (
+                <Typography>No incidents in this range.</Typography>
+              )}
+            </InfoCard>
+          </Grid>
+          <Grid item xs={12} md={6}>
+            <InfoCard
+              title={<CardTitle>False-positive rate per detector</CardTitle>}
+            >
+              {detectors.length ? (
+                <Figure
+                  title="False-positive rate per detector"
+                  summary={detectors
+                    .map(d => `${d.detector}: ${d['False positives (%)']}%`)
+                    .join(', ')}
+                >
+                  <BarChart
+                    width={480}
+                    height={Math.max(120, detectors.length * 32)}
+                    data={detectors}
+                    layout="vertical"
+                    accessibilityLayer={false}
+                  >
+                    <XAxis type="number" domain={[0, 100]} unit="%" />
+                    <YAxis type="category" dataKey="detector" width={140} />
+                    <Tooltip />
+                    <Bar
+                      dataKey="False positives (%)"
+                      fill="#c62828"
+                      isAnimationActive={false}
+                    />
+                  </BarChart>
+                </Figure>
+              ) : (
+                <Typography>No incidents in this range.</Typography>
+              )}
+            </InfoCard>
+          </Grid>
+          <Grid item xs={12}>
+            <InfoCard
+              title={<CardTitle>Executions by outcome</CardTitle>}
+              subheader={`In all: ${executionTotals.succeeded} succeeded, ${executionTotals.rolledBack} rolled back, ${executionTotals.failed} failed`}
+            >
+              {detectors.some(
+                d => d.Succeeded + d['Rolled back'] + d.Failed > 0,
+              ) ? (
+                <Figure
+                  title="Executions by outcome, per detector"
+                  summary={detectors
+                    .map(
+                      d =>
+                        `${d.detector}: ${d.Succeeded} succeeded, ${d['Rolled back']} rolled back, ${d.Failed} failed`,
+                    )
+                    .join('; ')}
+                >
+                  <BarChart
+                    width={640}
+                    height={Math.max(120, detectors.length * 36)}
+                    data={detectors}
+                    layout="vertical"
+                    accessibilityLayer={false}
+                  >
+                    <XAxis type="number" allowDecimals={false} />
+                    <YAxis type="category" dataKey="detector" width={140} />
+                    <Tooltip />
+                    <Legend />
+                    <Bar
+                      dataKey="Succeeded"
+                      stackId="executions"
+                      fill="#2e7d32"
+                      isAnimationActive={false}
+                    />
+                    <Bar
+                      dataKey="Rolled back"
+                      stackId="executions"
+                      fill="#ef6c00"
+                      isAnimationActive={false}
+                    />
+                    <Bar
+                      dataKey="Failed"
+                      stackId="executions"
+                      fill="#c62828"
+                      isAnimationActive={false}
+                    />
+                  </BarChart>
+                </Figure>
+              ) : (
+                <Typography>No executions in this range.</Typography>
+              )}
+            </InfoCard>
+          </Grid>
+        </>
+      )}
+      <Grid item xs={12}>
+        <KillSwitchPanel />
+      </Grid>
+      <Grid item xs={12}>
+        <ClusterHealthTable />
+      </Grid>
     </Grid>
   );
 }
