@@ -4,7 +4,8 @@
  * entity's Incidents tab, its root cause on the Root cause tab, and an owner
  * approves the rollback on the Approvals tab using only the keyboard; the
  * sandbox's Deployment is back on 2.4.0 afterwards. Each page passes an
- * axe-core accessibility check.
+ * axe-core accessibility check, and every enabled control of each page
+ * reached by pressing Tab alone.
  */
 import { Browser, chromium, Locator, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -56,7 +57,74 @@ async function axeViolations(
   }, scope);
 }
 
+/**
+ * Every enabled control in `scope` gets the focus by pressing Tab alone,
+ * from the top of the page (radio groups count once: arrows move inside).
+ */
+async function expectKeyboardReachable(page: Page, scope: string) {
+  const total = await page.evaluate(selector => {
+    const root = document.querySelector(selector);
+    if (!root) return 0;
+    const controls = [
+      ...root.querySelectorAll<HTMLElement>(
+        'a[href], button, input, select, textarea, [tabindex]',
+      ),
+    ].filter(el => {
+      const input = el as HTMLInputElement;
+      if (el.hasAttribute('disabled')) return false;
+      if (el.getAttribute('tabindex') === '-1') return false;
+      if (el.closest('[aria-hidden="true"]')) return false;
+      if (input.type === 'hidden') return false;
+      if (!el.getClientRects().length) return false;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || style.display === 'none') {
+        return false;
+      }
+      // Only one radio of a group is in the Tab order.
+      if (input.type === 'radio' && input.name) {
+        const group = [
+          ...document.querySelectorAll<HTMLInputElement>(
+            `input[type=radio][name="${input.name}"]`,
+          ),
+        ];
+        const checked = group.find(r => r.checked) ?? group[0];
+        if (checked !== input) return false;
+      }
+      return true;
+    });
+    document
+      .querySelectorAll('[data-kb]')
+      .forEach(el => el.removeAttribute('data-kb'));
+    controls.forEach((el, i) => el.setAttribute('data-kb', String(i)));
+    return controls.length;
+  }, scope);
+  expect(total).toBeGreaterThan(0);
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    window.scrollTo(0, 0);
+  });
+  const reached = new Set<string>();
+  for (let i = 0; i < total * 2 + 80 && reached.size < total; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(
+      () =>
+        document.activeElement?.closest('[data-kb]')?.getAttribute('data-kb') ??
+        null,
+    );
+    if (id !== null) reached.add(id);
+  }
+  const missing = await page.evaluate(
+    ids =>
+      [...document.querySelectorAll('[data-kb]')]
+        .filter(el => !ids.includes(el.getAttribute('data-kb')!))
+        .map(el => el.outerHTML.slice(0, 160)),
+    [...reached],
+  );
+  expect(missing).toEqual([]);
+}
+
 async function expectAccessible(page: Page, scope: string, name: string) {
+  await expectKeyboardReachable(page, scope);
   const violations = await axeViolations(page, scope);
   if (violations.length) {
     await page.screenshot({
@@ -98,7 +166,7 @@ async function docsScreenshot(
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(DOCS_IMAGES, `${name}.png`) });
   } finally {
-    await hide.evaluate(e => e.remove());
+    await hide.evaluate(e => (e as Element).remove());
     if (size) await page.setViewportSize(size);
   }
 }
