@@ -36,7 +36,11 @@ import { KillSwitches } from './control/KillSwitches';
 import { ReliabilityInstruments } from './control/metrics';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import { IncidentChange, IncidentEngine } from './reasoning/IncidentEngine';
+import {
+  EntityFacts,
+  IncidentChange,
+  IncidentEngine,
+} from './reasoning/IncidentEngine';
 import type { AuditAction } from './store/ControlStore';
 import { aiSreModelServiceRef } from './reasoning/model';
 import { ReasoningService } from './reasoning/ReasoningService';
@@ -197,6 +201,25 @@ export const aiSrePlugin = createBackendPlugin({
 
         // The reasoning workflow: one checkpointed thread per incident.
         const policy = readPolicyConfig(config.getOptional('aiSre.policy'));
+        // Owner, system and lifecycle of an entity (incident refs are
+        // lower-cased, catalog refs may not be).
+        const entityFacts = async (
+          ref: string,
+        ): Promise<EntityFacts | undefined> => {
+          const wanted = ref.toLocaleLowerCase('en-US');
+          const info =
+            (await resolver.info(ref)) ??
+            resolver
+              .mapped()
+              .find(e => e.ref.toLocaleLowerCase('en-US') === wanted);
+          return info
+            ? {
+                ownerRef: info.ownerRef,
+                systemRef: info.systemRef,
+                lifecycle: info.lifecycle,
+              }
+            : undefined;
+        };
         const killSwitches = new KillSwitches({
           control: stores.control,
           incidents: stores.incidents,
@@ -252,22 +275,7 @@ export const aiSrePlugin = createBackendPlugin({
           clock,
           enricher: model.enricher,
           logger: logger.child({ component: 'reasoning' }),
-          entityFacts: ref => {
-            const info = resolver
-              .mapped()
-              .find(
-                e =>
-                  e.ref.toLocaleLowerCase('en-US') ===
-                  ref.toLocaleLowerCase('en-US'),
-              );
-            return info
-              ? {
-                  ownerRef: info.ownerRef,
-                  systemRef: info.systemRef,
-                  lifecycle: info.lifecycle,
-                }
-              : undefined;
-          },
+          entityFacts,
           reopenWithinMs:
             (config.getOptionalNumber('aiSre.reasoning.reopenWithinMinutes') ??
               30) * 60_000,
@@ -276,15 +284,7 @@ export const aiSrePlugin = createBackendPlugin({
               120) * 1000,
           runtime: async (_incidentId, entityRef) => {
             const switches = await killSwitches.state();
-            const info = entityRef
-              ? resolver
-                  .mapped()
-                  .find(
-                    e =>
-                      e.ref.toLocaleLowerCase('en-US') ===
-                      entityRef.toLocaleLowerCase('en-US'),
-                  )
-              : undefined;
+            const info = entityRef ? await entityFacts(entityRef) : undefined;
             return {
               killSwitch: {
                 global: switches.global.enabled,
@@ -373,16 +373,7 @@ export const aiSrePlugin = createBackendPlugin({
           now: () => clock.now(),
           logger,
           auditor,
-          entityFacts: async ref => {
-            const info = await resolver.info(ref);
-            return info
-              ? {
-                  ownerRef: info.ownerRef,
-                  systemRef: info.systemRef,
-                  lifecycle: info.lifecycle,
-                }
-              : undefined;
-          },
+          entityFacts,
           onStatusChanged: (incident, change) =>
             instruments.incidentChanged(incident, change),
         });

@@ -17,7 +17,11 @@ import {
 } from '@internal/plugin-ai-sre-common';
 import { createHash } from 'node:crypto';
 import type { PolicyConfig } from '../policy';
-import type { IncidentStore, IncidentWork } from '../store/IncidentStore';
+import {
+  ACTIVE_INCIDENT_STATUSES,
+  IncidentStore,
+  IncidentWork,
+} from '../store/IncidentStore';
 import { groupSignals } from './grouping';
 import type { IncidentEnricher } from './model/types';
 import type { PlanStep, ReasoningContext, SignalGroup } from './types';
@@ -47,7 +51,9 @@ export interface IncidentEngineOptions {
   executor?: Executor;
   enricher?: IncidentEnricher;
   /** Owner, system and lifecycle of an entity, from the catalog. */
-  entityFacts?(entityRef: string): EntityFacts | undefined;
+  entityFacts?(
+    entityRef: string,
+  ): EntityFacts | undefined | Promise<EntityFacts | undefined>;
   /** Kill-switches and history for the policy step. */
   runtime?: WorkflowDependencies['runtime'];
   /** A closed incident whose problem recurs within this time re-opens; default 30 min. */
@@ -77,8 +83,6 @@ export type IncidentChange =
   | 'expired'
   | 'verified'
   | 'verification-failed';
-
-const ACTIVE = ['open', 'acknowledged', 'mitigating'];
 
 const SEVERITY_RANK: Record<SignalSeverity, number> = {
   critical: 0,
@@ -314,7 +318,7 @@ export class IncidentEngine {
             w =>
               w !== existing &&
               !matched.has(w.incident.id) &&
-              ACTIVE.includes(w.incident.status) &&
+              ACTIVE_INCIDENT_STATUSES.includes(w.incident.status) &&
               w.fingerprints.some(f => fingerprints.includes(f)),
           );
           for (const other of merged) {
@@ -356,10 +360,7 @@ export class IncidentEngine {
     // quiet period.
     for (const work of known) {
       if (matched.has(work.incident.id)) continue;
-      if (
-        !['open', 'acknowledged', 'mitigating'].includes(work.incident.status)
-      )
-        continue;
+      if (!ACTIVE_INCIDENT_STATUSES.includes(work.incident.status)) continue;
       if (work.fingerprints.some(f => activeFingerprints.has(f))) continue;
       const quietSince =
         work.lastSignalAt ?? Date.parse(work.incident.openedAt);
@@ -465,9 +466,7 @@ export class IncidentEngine {
   ): Promise<void> {
     const { incidents } = this.options;
     const id = work.incident.id;
-    const closed = !['open', 'acknowledged', 'mitigating'].includes(
-      work.incident.status,
-    );
+    const closed = !ACTIVE_INCIDENT_STATUSES.includes(work.incident.status);
     if (work.incident.status === 'false-positive') {
       // A person said this is not a problem: keep it closed, do not duplicate.
       await incidents.update(
@@ -857,7 +856,9 @@ export class IncidentEngine {
       return;
     }
     const entityRef = group.entityRefs[0] ?? null;
-    const facts = entityRef ? this.options.entityFacts?.(entityRef) : undefined;
+    const facts = entityRef
+      ? await this.options.entityFacts?.(entityRef)
+      : undefined;
     const first = group.signals[0];
     await incidents.insert({
       id,
@@ -885,7 +886,9 @@ export class IncidentEngine {
     const top = state.hypotheses[0];
     const group = state.group;
     const entityRef = top?.entityRef ?? group.entityRefs[0] ?? null;
-    const facts = entityRef ? this.options.entityFacts?.(entityRef) : undefined;
+    const facts = entityRef
+      ? await this.options.entityFacts?.(entityRef)
+      : undefined;
     const summary =
       state.summary ??
       top?.summary ??
