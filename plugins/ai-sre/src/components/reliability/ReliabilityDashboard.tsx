@@ -105,6 +105,53 @@ function Figure(props: {
   );
 }
 
+/** A card with one horizontal bar per row, or a note when there are none. */
+function HorizontalBars(props: {
+  title: string;
+  data: Array<Record<string, any>>;
+  labelKey: string;
+  valueKey: string;
+  summary: (row: any) => string;
+  width: number;
+  labelWidth: number;
+  color: string;
+  xAxis: { allowDecimals?: boolean; domain?: [number, number]; unit?: string };
+}) {
+  return (
+    <InfoCard title={<CardTitle>{props.title}</CardTitle>}>
+      {props.data.length ? (
+        <Figure
+          title={props.title}
+          summary={props.data.map(props.summary).join(', ')}
+        >
+          <BarChart
+            width={props.width}
+            height={Math.max(120, props.data.length * 32)}
+            data={props.data}
+            layout="vertical"
+            accessibilityLayer={false}
+          >
+            <XAxis type="number" {...props.xAxis} />
+            <YAxis
+              type="category"
+              dataKey={props.labelKey}
+              width={props.labelWidth}
+            />
+            <Tooltip />
+            <Bar
+              dataKey={props.valueKey}
+              fill={props.color}
+              isAnimationActive={false}
+            />
+          </BarChart>
+        </Figure>
+      ) : (
+        <Typography>No incidents in this range.</Typography>
+      )}
+    </InfoCard>
+  );
+}
+
 function Tile(props: { label: string; value: string; detail: string }) {
   return (
     <InfoCard title={<CardTitle>{props.label}</CardTitle>}>
@@ -391,35 +438,17 @@ export function ReliabilityDashboard() {
             </InfoCard>
           </Grid>
           <Grid item xs={12} md={4}>
-            <InfoCard title={<CardTitle>Incidents by category</CardTitle>}>
-              {categories.length ? (
-                <Figure
-                  title="Incidents by category"
-                  summary={categories
-                    .map(c => `${c.category}: ${c.count}`)
-                    .join(', ')}
-                >
-                  <BarChart
-                    width={320}
-                    height={Math.max(120, categories.length * 32)}
-                    data={categories}
-                    layout="vertical"
-                    accessibilityLayer={false}
-                  >
-                    <XAxis type="number" allowDecimals={false} />
-                    <YAxis type="category" dataKey="category" width={120} />
-                    <Tooltip />
-                    <Bar
-                      dataKey="count"
-                      fill="#1f5493"
-                      isAnimationActive={false}
-                    />
-                  </BarChart>
-                </Figure>
-              ) : (
-                <Typography>No incidents in this range.</Typography>
-              )}
-            </InfoCard>
+            <HorizontalBars
+              title="Incidents by category"
+              data={categories}
+              labelKey="category"
+              valueKey="count"
+              summary={c => `${c.category}: ${c.count}`}
+              width={320}
+              labelWidth={120}
+              color="#1f5493"
+              xAxis={{ allowDecimals: false }}
+            />
           </Grid>
           <Grid item xs={12}>
             <Table
@@ -461,68 +490,30 @@ export function ReliabilityDashboard() {
             />
           </Grid>
           <Grid item xs={12} md={6}>
-            <InfoCard title={<CardTitle>Incidents by owner</CardTitle>}>
-              {owners.length ? (
-                <Figure
-                  title="Incidents by owner"
-                  summary={owners
-                    .map(o => `${o.owner}: ${o.Incidents}`)
-                    .join(', ')}
-                >
-                  <BarChart
-                    width={480}
-                    height={Math.max(120, owners.length * 32)}
-                    data={owners}
-                    layout="vertical"
-                    accessibilityLayer={false}
-                  >
-                    <XAxis type="number" allowDecimals={false} />
-                    <YAxis type="category" dataKey="owner" width={140} />
-                    <Tooltip />
-                    <Bar
-                      dataKey="Incidents"
-                      fill="#1f5493"
-                      isAnimationActive={false}
-                    />
-                  </BarChart>
-                </Figure>
-              ) : (
-                <Typography>No incidents in this range.</Typography>
-              )}
-            </InfoCard>
+            <HorizontalBars
+              title="Incidents by owner"
+              data={owners}
+              labelKey="owner"
+              valueKey="Incidents"
+              summary={o => `${o.owner}: ${o.Incidents}`}
+              width={480}
+              labelWidth={140}
+              color="#1f5493"
+              xAxis={{ allowDecimals: false }}
+            />
           </Grid>
           <Grid item xs={12} md={6}>
-            <InfoCard
-              title={<CardTitle>False-positive rate per detector</CardTitle>}
-            >
-              {detectors.length ? (
-                <Figure
-                  title="False-positive rate per detector"
-                  summary={detectors
-                    .map(d => `${d.detector}: ${d['False positives (%)']}%`)
-                    .join(', ')}
-                >
-                  <BarChart
-                    width={480}
-                    height={Math.max(120, detectors.length * 32)}
-                    data={detectors}
-                    layout="vertical"
-                    accessibilityLayer={false}
-                  >
-                    <XAxis type="number" domain={[0, 100]} unit="%" />
-                    <YAxis type="category" dataKey="detector" width={140} />
-                    <Tooltip />
-                    <Bar
-                      dataKey="False positives (%)"
-                      fill="#c62828"
-                      isAnimationActive={false}
-                    />
-                  </BarChart>
-                </Figure>
-              ) : (
-                <Typography>No incidents in this range.</Typography>
-              )}
-            </InfoCard>
+            <HorizontalBars
+              title="False-positive rate per detector"
+              data={detectors}
+              labelKey="detector"
+              valueKey="False positives (%)"
+              summary={d => `${d.detector}: ${d['False positives (%)']}%`}
+              width={480}
+              labelWidth={140}
+              color="#c62828"
+              xAxis={{ domain: [0, 100], unit: '%' }}
+            />
           </Grid>
           <Grid item xs={12}>
             <InfoCard
