@@ -346,6 +346,34 @@ describe('the control routes', () => {
     expect(policy.body.policy.autoExecute.enabled).toBe(false);
   });
 
+  it('answers 401 without credentials and changes nothing', async () => {
+    const { server, id, stores } = await start(ownershipPermissions.factory);
+    const before = await stores.incidents.getWork(id);
+    const calls: Array<[string, string, object?]> = [
+      ['get', `/api/ai-sre/incidents/${id}`],
+      ['get', `/api/ai-sre/incidents/${id}/postmortem`],
+      ['get', `/api/ai-sre/incidents/${id}/audit`],
+      ['get', '/api/ai-sre/kill-switch'],
+      ['get', '/api/ai-sre/policy'],
+      ['get', '/api/ai-sre/metrics'],
+      ['post', `/api/ai-sre/incidents/${id}/acknowledge`, {}],
+      ['post', `/api/ai-sre/incidents/${id}/resolve`, {}],
+      ['post', `/api/ai-sre/incidents/${id}/false-positive`, { reason: 'x' }],
+      ['post', `/api/ai-sre/incidents/${id}/approval`, { approve: true }],
+      ['post', '/api/ai-sre/executions/exec-1/rollback', {}],
+      ['put', '/api/ai-sre/kill-switch', { enabled: true }],
+    ];
+    for (const [method, path, body] of calls) {
+      const res = await (request(server) as any)
+        [method](path)
+        .set('Authorization', mockCredentials.none.header())
+        .send(body);
+      expect([method, path, res.status]).toEqual([method, path, 401]);
+    }
+    expect(await stores.incidents.getWork(id)).toEqual(before);
+    expect((await stores.control.killSwitches()).global.enabled).toBe(false);
+  });
+
   it('answers 403 on every route under a denying policy and changes nothing', async () => {
     const { server, id, stores, knex } = await start(
       mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
